@@ -1,0 +1,130 @@
+"""Domain values that flow through the pipeline: Article → Item → Digest, and Subscriber.
+
+Pure: frozen dataclasses only, no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One incoming article after cleaning, before it joins a digest."""
+
+    id: str  # stable identity: canonical URL, feed GUID, or a content hash
+    title: str
+    body: str  # cleaned text, paragraphs separated by blank lines
+    origin: str  # the file path or feed URL it came from
+    summary: str | None = None  # the article's own summary, if it has one
+    url: str | None = None
+    source: str | None = None  # publication name
+    author: str | None = None
+    published: datetime | None = None  # timezone-aware when known
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where an item's story was published."""
+
+    name: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One story of the issue: possibly several articles merged as near-duplicates."""
+
+    title: str
+    summary: str
+    teaser: str
+    section: str
+    sources: tuple[SourceRef, ...]
+    url: str | None
+    reading_minutes: int
+    article_ids: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return tuple(s.url for s in self.sources if s.url)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # the topic name subscribers choose in `topics`
+    title: str
+    items: tuple[Item, ...]
+    more: tuple[Item, ...] = ()  # over the per-section limit: linked, not summarized
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source or file that could not be read; shown to the editor, never to readers."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The day's issue, before rendering."""
+
+    date: date
+    number: int
+    name: str
+    subject: str
+    sections: tuple[Section, ...]
+    failures: tuple[SourceFailure, ...] = ()
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for s in self.sections for i in s.items)
+
+    def for_topics(self, topics: frozenset[str]) -> Digest:
+        """The digest restricted to `topics` (empty means every section)."""
+        if not topics:
+            return self
+        kept = tuple(s for s in self.sections if s.key in topics)
+        return Digest(self.date, self.number, self.name, self.subject, kept, self.failures)
+
+
+class Status(enum.StrEnum):
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+class Format(enum.StrEnum):
+    HTML = "html"
+    TEXT = "text"
+
+
+def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One reader. `email` is stored normalized; `fields` holds custom keys for templates."""
+
+    email: str
+    name: str | None = None
+    status: Status = Status.ACTIVE
+    topics: frozenset[str] = frozenset()
+    format: Format = Format.HTML
+    joined: date | None = None
+    fields: Mapping[str, Any] = field(default_factory=_frozen)
+
+    @property
+    def active(self) -> bool:
+        return self.status is Status.ACTIVE
