@@ -1,0 +1,1 @@
+"""Messages → delivery → ledger: the SMTP pool, retries, rate limits and the send ledger."""

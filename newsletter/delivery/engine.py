@@ -1,0 +1,207 @@
+"""The sending loop: a pool of workers, each with one reused connection, a shared rate limit,
+retries with backoff, and group-committed ledger records.
+
+A worker takes its next recipient only after the previous one's record is durable,
+so a crash can double at most the messages in flight (one per connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from newsletter.delivery.ledger import Record, State
+from newsletter.delivery.retry import Outcome, Verdict, backoff
+from newsletter.delivery.transport import Transport
+from newsletter.errors import RunAbortedError
+from newsletter.message import Outgoing
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recipient; `compose` builds the message at send time (the Date header is now)."""
+
+    email: str
+    compose: Callable[[datetime], Outgoing]
+
+
+@dataclass
+class Tally:
+    delivered: int = 0
+    deferred: int = 0
+    failed: int = 0
+    failures: list[Record] = field(default_factory=list)
+
+
+class TokenBucket:
+    """At most `rate` messages a second on average, bursts of up to one second's worth."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.last = clock()
+        self.slowdown = 1.0  # raised by throttling replies, eased by successes
+        self.lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        if self.rate <= 0 and self.slowdown <= 1.0:
+            return
+        async with self.lock:
+            while True:
+                now = self.clock()
+                rate = (self.rate if self.rate > 0 else 1e9) / self.slowdown
+                self.tokens = min(self.capacity, self.tokens + (now - self.last) * rate)
+                self.last = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / rate)
+
+    def throttled(self) -> None:
+        self.slowdown = min(self.slowdown * 2, 64.0)
+
+    def eased(self) -> None:
+        if self.slowdown > 1.0:
+            self.slowdown = max(1.0, self.slowdown * 0.98)
+
+
+class GroupCommitter:
+    """Collects records from every worker and writes whatever is pending in one transaction."""
+
+    def __init__(self, write: Callable[[list[Record]], None]) -> None:
+        self.write = write
+        self.pending: list[tuple[Record, asyncio.Future[None]]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def submit(self, record: Record) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((record, future))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await asyncio.to_thread(self.write, [r for r, _ in batch])
+            except BaseException as error:
+                for _, future in batch:
+                    future.set_exception(error)
+                raise
+            for _, future in batch:
+                future.set_result(None)
+
+
+class Engine:
+    def __init__(
+        self,
+        transports: list[Transport],
+        *,
+        rate: float,
+        retries: int,
+        backoff_base: float,
+        commit: Callable[[list[Record]], None] | None,
+        on_result: Callable[[Record], None] = lambda r: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.transports = transports
+        self.bucket = TokenBucket(rate)
+        self.retries = retries
+        self.backoff_base = backoff_base
+        self.committer = GroupCommitter(commit) if commit else None
+        self.on_result = on_result
+        self.clock = clock
+        self.tally = Tally()
+        self.stop = asyncio.Event()
+        self.fatal: str | None = None
+        self.rng = random.Random()
+
+    async def run(self, jobs: Iterator[Job]) -> Tally:
+        workers = [asyncio.create_task(self._worker(t, jobs)) for t in self.transports]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*(t.close() for t in self.transports), return_exceptions=True)
+        if self.fatal:
+            raise RunAbortedError(self.fatal)
+        return self.tally
+
+    async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
+        while not self.stop.is_set():
+            job = next(jobs, None)
+            if job is None:
+                return
+            record = await self._deliver(transport, job)
+            if record is None:  # the run was stopped before this job was tried
+                return
+            if self.committer is not None:
+                await self.committer.submit(record)
+            self._count(record)
+            self.on_result(record)
+
+    async def _deliver(self, transport: Transport, job: Job) -> Record | None:
+        attempts = 0
+        message: Outgoing | None = None
+        outcome: Outcome | None = None
+        while True:
+            if self.stop.is_set() and outcome is None:
+                return None
+            await self.bucket.take()
+            attempts += 1
+            message = job.compose(self.clock())
+            outcome = await transport.send(message)
+            if outcome.verdict is Verdict.DELIVERED:
+                self.bucket.eased()
+                return self._record(job, State.DELIVERED, attempts, outcome, message)
+            if outcome.verdict is Verdict.PERMANENT:
+                return self._record(job, State.FAILED, attempts, outcome, message)
+            if outcome.verdict is Verdict.FATAL:
+                return self._abort(outcome.text)
+            # Transient: slow the whole pool down, wait, try again on this connection.
+            if outcome.code in (421, 450, 451, 452):
+                self.bucket.throttled()
+            if outcome.code is None and self.tally.delivered == 0 and attempts > self.retries:
+                return self._abort(outcome.text)
+            if attempts > self.retries or self.stop.is_set():
+                return self._record(job, State.DEFERRED, attempts, outcome, message)
+            await asyncio.sleep(backoff(attempts, self.backoff_base, rng=self.rng))
+
+    def _abort(self, reason: str) -> None:
+        if self.fatal is None:
+            self.fatal = reason
+        self.stop.set()
+        return None
+
+    def _record(
+        self, job: Job, state: State, attempts: int, outcome: Outcome, message: Outgoing
+    ) -> Record:
+        return Record(
+            job.email,
+            state,
+            attempts,
+            outcome.code,
+            outcome.text[:500],
+            message.message_id,
+            self.clock(),
+        )
+
+    def _count(self, record: Record) -> None:
+        if record.state is State.DELIVERED:
+            self.tally.delivered += 1
+        elif record.state is State.DEFERRED:
+            self.tally.deferred += 1
+            self.tally.failures.append(record)
+        else:
+            self.tally.failed += 1
+            self.tally.failures.append(record)
+
+

@@ -1,0 +1,243 @@
+"""The send ledger: one SQLite row per issue and recipient, the source of truth for resuming.
+
+A delivery is written only after the server accepted the message, and committed
+before that connection takes its next recipient (group commit: one transaction for
+whatever the workers finished meanwhile).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS issues (
+    date TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    subject TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    issue_date TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    issue_date TEXT NOT NULL,
+    email TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    code INTEGER,
+    response TEXT,
+    message_id TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (issue_date, email)
+);
+"""
+
+
+class State(enum.StrEnum):
+    DELIVERED = "delivered"  # the server accepted the message
+    DEFERRED = "deferred"  # temporary failures used up the retries; the next run tries again
+    FAILED = "failed"  # a permanent (5xx) refusal; retried only with --retry-failed
+
+
+@dataclass(frozen=True)
+class Record:
+    email: str
+    state: State
+    attempts: int
+    code: int | None
+    response: str
+    message_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    date: date
+    number: int | None
+    subject: str | None
+    counts: dict[str, int]
+    failures: tuple[Record, ...]
+    started_at: str | None
+    ended_at: str | None
+    outcome: str | None
+
+
+class Ledger:
+    """A connection to the ledger database; `readonly` never creates or writes anything."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        if readonly:
+            if path.exists():
+                uri = f"file:{path}?mode=ro"
+                self.db: sqlite3.Connection | None = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self.db = None
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def _rows(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
+
+    def issue_number(self, day: date) -> int | None:
+        rows = self._rows("SELECT number FROM issues WHERE date = ?", day.isoformat())
+        return int(str(rows[0][0])) if rows else None
+
+    def next_number(self, day: date) -> int:
+        """The issue number of `day`: the recorded one, or one past the latest before it."""
+        known = self.issue_number(day)
+        if known is not None:
+            return known
+        rows = self._rows("SELECT MAX(number) FROM issues")
+        latest = rows[0][0] if rows and rows[0][0] is not None else 0
+        return int(str(latest)) + 1
+
+    def record_issue(self, day: date, number: int, subject: str, now: datetime) -> None:
+        assert self.db is not None and not self.readonly
+        self.db.execute(
+            "INSERT OR IGNORE INTO issues (date, number, subject, created_at) VALUES (?, ?, ?, ?)",
+            (day.isoformat(), number, subject, now.isoformat()),
+        )
+
+    def emails_in(self, day: date, states: Iterable[State]) -> set[str]:
+        wanted = [s.value for s in states]
+        marks = ",".join("?" * len(wanted))
+        rows = self._rows(
+            f"SELECT email FROM deliveries WHERE issue_date = ? AND state IN ({marks})",
+            day.isoformat(),
+            *wanted,
+        )
+        return {str(r[0]) for r in rows}
+
+    def record(self, day: date, records: Iterable[Record]) -> None:
+        """Write `records` in one durable transaction."""
+        assert self.db is not None and not self.readonly
+        rows = [
+            (
+                day.isoformat(),
+                r.email,
+                r.state.value,
+                r.attempts,
+                r.code,
+                r.response,
+                r.message_id,
+                r.at.isoformat(),
+            )
+            for r in records
+        ]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                """INSERT INTO deliveries
+                   (issue_date, email, state, attempts, code, response, message_id, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (issue_date, email) DO UPDATE SET
+                     state = excluded.state,
+                     attempts = deliveries.attempts + excluded.attempts,
+                     code = excluded.code, response = excluded.response,
+                     message_id = excluded.message_id, updated_at = excluded.updated_at
+                   WHERE deliveries.state != 'delivered'""",
+                rows,
+            )
+
+    def start_run(self, day: date, now: datetime) -> int:
+        assert self.db is not None and not self.readonly
+        cursor = self.db.execute(
+            "INSERT INTO runs (issue_date, started_at) VALUES (?, ?)", (day.isoformat(), now.isoformat())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def end_run(self, run_id: int, now: datetime, outcome: str) -> None:
+        assert self.db is not None and not self.readonly
+        self.db.execute(
+            "UPDATE runs SET ended_at = ?, outcome = ? WHERE id = ?", (now.isoformat(), outcome, run_id)
+        )
+
+    def status(self, day: date) -> IssueStatus:
+        iso = day.isoformat()
+        counts = {
+            str(state): int(str(n))
+            for state, n in self._rows(
+                "SELECT state, COUNT(*) FROM deliveries WHERE issue_date = ? GROUP BY state", iso
+            )
+        }
+        failures = tuple(
+            Record(
+                str(email),
+                State(str(state)),
+                int(str(attempts)),
+                int(str(code)) if code is not None else None,
+                str(response or ""),
+                None,
+                datetime.fromisoformat(str(at)),
+            )
+            for email, state, attempts, code, response, at in self._rows(
+                """SELECT email, state, attempts, code, response, updated_at FROM deliveries
+                   WHERE issue_date = ? AND state != 'delivered' ORDER BY email""",
+                iso,
+            )
+        )
+        issue = self._rows("SELECT number, subject FROM issues WHERE date = ?", iso)
+        runs = self._rows(
+            "SELECT MIN(started_at), MAX(ended_at), "
+            "(SELECT outcome FROM runs WHERE issue_date = ? ORDER BY id DESC LIMIT 1) "
+            "FROM runs WHERE issue_date = ?",
+            iso,
+            iso,
+        )
+        started, ended, outcome = runs[0] if runs else (None, None, None)
+        return IssueStatus(
+            day,
+            int(str(issue[0][0])) if issue else None,
+            str(issue[0][1]) if issue else None,
+            counts,
+            failures,
+            str(started) if started else None,
+            str(ended) if ended else None,
+            str(outcome) if outcome else None,
+        )
+
+
+def ledger_path(state_dir: Path, shard: tuple[int, int] | None) -> Path:
+    """Each shard of a split list keeps its own ledger file."""
+    if shard is None:
+        return state_dir / "ledger.sqlite3"
+    k, n = shard
+    return state_dir / f"ledger-{k}-of-{n}.sqlite3"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

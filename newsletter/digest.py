@@ -1,0 +1,146 @@
+"""Articles → digest: summaries, near-duplicate merging, sections, ranking, limits, subject.
+
+Pure: takes articles and settings, returns a Digest; never reads files or clocks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from newsletter.config import Config, SectionRule
+from newsletter.content.dedupe import group_near_duplicates
+from newsletter.content.summarize import summarize, teaser
+from newsletter.model import Article, Digest, Item, Section, SourceFailure, SourceRef
+
+DEFAULT_SECTION = SectionRule("news", "News")
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    article: Article
+    summary: str
+    teaser: str
+    quality: float
+
+
+def build_digest(
+    articles: Sequence[Article],
+    config: Config,
+    day: date,
+    number: int,
+    failures: Sequence[SourceFailure] = (),
+) -> Digest:
+    """The issue of `day` from `articles` (already chosen for that day)."""
+    settings = config.digest
+    candidates = [_candidate(a, settings.summary_sentences) for a in articles]
+    items = [_merge(group, config) for group in _groups(candidates)]
+    items.sort(key=lambda item: (-len(item.sources), -item.reading_minutes, item.title.lower()))
+    sections = _sections(items[: settings.max_items], items[settings.max_items :], config)
+    subject = _subject(config, day, number, sections)
+    return Digest(day, number, config.name, subject, sections, tuple(failures))
+
+
+def _candidate(article: Article, sentences: int) -> _Candidate:
+    paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
+    if article.summary:
+        summary_text = article.summary
+        line = teaser(article.summary)
+    else:
+        summary = summarize(paragraphs, sentences=sentences, title=article.title)
+        summary_text, line = summary.text, summary.teaser
+    words = len(article.body.split())
+    # A fuller, longer, attributed text writes the story better: it leads a merged item.
+    quality = math.log1p(words) + (1.0 if article.summary else 0.0) + (0.5 if article.url else 0.0)
+    return _Candidate(article, summary_text, line, quality)
+
+
+def _groups(candidates: list[_Candidate]) -> list[list[_Candidate]]:
+    texts = [f"{c.article.title}\n{c.article.body or c.summary}" for c in candidates]
+    groups = group_near_duplicates(texts)
+    merged = [sorted((candidates[i] for i in g), key=lambda c: -c.quality) for g in groups]
+    # Identical identities (the same URL twice) always merge, whatever their text.
+    by_id: dict[str, list[_Candidate]] = {}
+    for group in merged:
+        key = group[0].article.id
+        for other_key in (c.article.id for c in group):
+            if other_key in by_id:
+                key = other_key
+                break
+        bucket = by_id.setdefault(key, [])
+        bucket.extend(c for c in group if c.article.id not in {b.article.id for b in bucket})
+    return [sorted(g, key=lambda c: -c.quality) for g in by_id.values()]
+
+
+def _merge(group: list[_Candidate], config: Config) -> Item:
+    lead = group[0]
+    sources: list[SourceRef] = []
+    for c in group:
+        ref = SourceRef(c.article.source or config.name, c.article.url)
+        if ref not in sources:
+            sources.append(ref)
+    tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
+    words = len(lead.article.body.split()) or len(lead.summary.split())
+    return Item(
+        title=lead.article.title,
+        summary=lead.summary,
+        teaser=lead.teaser,
+        section=_section_of(lead.article, tags, config).key,
+        sources=tuple(sources),
+        url=lead.article.url,
+        reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
+        article_ids=tuple(c.article.id for c in group),
+        tags=tags,
+    )
+
+
+def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> SectionRule:
+    rules = config.sections
+    for rule in rules:
+        if rule.key in tags:
+            return rule
+    text = f"{article.title} {article.body[:2000]}".lower()
+    best, best_hits = None, 0
+    for rule in rules:
+        hits = sum(len(re.findall(rf"\b{re.escape(k.lower())}\b", text)) for k in rule.keywords)
+        if hits > best_hits:
+            best, best_hits = rule, hits
+    if best is not None:
+        return best
+    return rules[-1] if rules and not any(r.keywords for r in rules[-1:]) else DEFAULT_SECTION
+
+
+def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Section, ...]:
+    """Items grouped by section; past the per-section or per-issue limit they are linked as more."""
+    limit = config.digest.max_per_section
+    order = [r.key for r in config.sections] + [DEFAULT_SECTION.key]
+    titles = {r.key: r.title for r in config.sections} | {DEFAULT_SECTION.key: DEFAULT_SECTION.title}
+    out = []
+    for key in dict.fromkeys(order):
+        main = [i for i in kept if i.section == key]
+        overflow = [i for i in over if i.section == key]
+        if main:
+            out.append(Section(key, titles[key], tuple(main[:limit]), tuple(main[limit:] + overflow)))
+    # Sections with more stories, and stories told by more sources, come first.
+    out.sort(key=lambda s: (-max(len(i.sources) for i in s.items), -len(s.items), order.index(s.key)))
+    return tuple(out)
+
+
+def _subject(config: Config, day: date, number: int, sections: tuple[Section, ...]) -> str:
+    override = config.digest.subjects.get(day.isoformat())
+    if override:
+        return override
+    top = sections[0].items[0].teaser if sections and sections[0].items else "no new stories"
+    count = sum(len(s.items) for s in sections)
+    template = config.digest.subject or "{name} #{number}: {top}"
+    subject = template.format(
+        name=config.name, number=number, top=top, date=day.isoformat(), count=count
+    )
+    # Never ALL CAPS: spam filters score it, and readers read it as shouting.
+    if subject.isupper():
+        subject = subject.capitalize()
+    return " ".join(subject.split())

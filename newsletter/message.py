@@ -1,0 +1,169 @@
+"""Rendered issue + subscriber → the exact bytes of one email message.
+
+Headers are written by hand, not by `email.message`, because CPython folds a long
+List-Unsubscribe into RFC 2047 encoded-words that receivers ignore. Pure: the clock
+and the randomness come in as arguments.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr
+
+from newsletter.config import Config
+from newsletter.model import Format, Subscriber
+from newsletter.render import RenderedIssue, escape_values
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class Links:
+    """One subscriber's personal URLs."""
+
+    unsubscribe: str
+    preferences: str
+    mailto: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for the wire: envelope addresses and the exact bytes to send."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+def clean_phrase(text: str | None) -> str:
+    """A display name with control characters (CR, LF, tabs…) turned to spaces."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+def encode_header_value(name: str, value: str) -> str:
+    """An unstructured header (Subject): ASCII as is, otherwise RFC 2047, folded at 78."""
+    value = clean_phrase(value)
+    if value.isascii() and len(name) + 2 + len(value) <= 78:
+        return value
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=name).encode(linesep="\r\n")
+
+
+def fold_list_header(name: str, uris: list[str]) -> str:
+    """`<uri>, <uri>` folded only after a comma, never encoded (RFC 2369 §3.2)."""
+    line = f"{name}: "
+    out = line
+    for i, uri in enumerate(uris):
+        piece = f"<{uri}>" + ("," if i < len(uris) - 1 else "")
+        if i and len(line) + 1 + len(piece) > 78:
+            out += "\r\n "
+            line = " "
+        elif i:
+            out += " "
+            line += " "
+        out += piece
+        line += piece
+    return out
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable with CRLF line ends (RFC 2045 §6.7)."""
+    normalized = text.replace("\r\n", "\n").encode("utf-8")
+    return binascii.b2a_qp(normalized, quotetabs=False, istext=True).replace(b"\n", b"\r\n")
+
+
+class Composer:
+    """Builds one message per subscriber from a rendered issue; per-issue work is done once."""
+
+    def __init__(self, config: Config, rendered: RenderedIssue) -> None:
+        self.config = config
+        self.rendered = rendered
+        sender = config.sender
+        self.from_header = formataddr((clean_phrase(sender.name or config.name), sender.address), "utf-8")
+        self.subject_header = encode_header_value("Subject", rendered.subject)
+        label = clean_phrase(config.name).replace('"', "'")
+        self.list_id = f'"{label}" <{config.list_id}>' if label.isascii() else f"<{config.list_id}>"
+        self.feedback_id = f"{config.list_id.split('.')[0]}:digest:newsletter:{sender.domain}"
+        static = [
+            f"From: {self.from_header}",
+            f"Subject: {self.subject_header}",
+            "MIME-Version: 1.0",
+            f"List-Id: {self.list_id}",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+            "Auto-Submitted: auto-generated",
+            f"Feedback-ID: {self.feedback_id}",
+        ]
+        if config.reply_to:
+            static.append(f"Reply-To: {config.reply_to}")
+        self.static_headers = "\r\n".join(static)
+
+    def values(self, subscriber: Subscriber, links: Links) -> dict[str, str]:
+        name = clean_phrase(subscriber.name)
+        values = {
+            "email": subscriber.email,
+            "name": name,
+            "first_name": name.split(" ")[0] if name else "",
+            "greeting": f"Hi {name.split(' ')[0]}," if name else "Hello,",
+            "unsubscribe": links.unsubscribe,
+            "preferences": links.preferences,
+        }
+        for key, value in subscriber.fields.items():
+            values[f"fields.{key}"] = clean_phrase(str(value))
+        return values
+
+    def compose(
+        self,
+        subscriber: Subscriber,
+        links: Links,
+        now: datetime,
+        sign: Callable[[bytes], bytes] | None = None,
+    ) -> Outgoing:
+        values = self.values(subscriber, links)
+        missing = (self.rendered.text.keys | self.rendered.html.keys) - values.keys()
+        for key in missing:
+            values[key] = ""
+        message_id = f"<{now:%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
+        to = formataddr((clean_phrase(subscriber.name), subscriber.email), "utf-8")
+        uris = [links.unsubscribe] + ([links.mailto] if links.mailto else [])
+        head = [
+            self.static_headers,
+            f"To: {to}",
+            f"Date: {format_datetime(now)}",
+            f"Message-ID: {message_id}",
+            fold_list_header("List-Unsubscribe", uris),
+        ]
+        text = _qp(self.rendered.text.fill(values))
+        if subscriber.format is Format.TEXT:
+            head += [
+                'Content-Type: text/plain; charset="utf-8"',
+                "Content-Transfer-Encoding: quoted-printable",
+            ]
+            body = text
+        else:
+            page = _qp(self.rendered.html.fill(escape_values(values)))
+            boundary = f"=_{secrets.token_hex(12)}"
+            head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+            b = boundary.encode()
+            part_head = b'; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+            body = b"".join(
+                [
+                    b"This is a multi-part message in MIME format.\r\n\r\n--" + b + b"\r\n",
+                    b"Content-Type: text/plain" + part_head + text,
+                    b"\r\n--" + b + b"\r\n",
+                    b"Content-Type: text/html" + part_head + page,
+                    b"\r\n--" + b + b"--\r\n",
+                ]
+            )
+        # Non-ASCII in a header survives only where the relay speaks SMTPUTF8 (RFC 6532).
+        charset = "utf-8" if self.config.sending.smtputf8 else "ascii"
+        data = "\r\n".join(head).encode(charset) + b"\r\n\r\n" + body
+        if sign is not None:
+            data = sign(data)
+        return Outgoing(self.config.sender.address, subscriber.email, message_id, data)

@@ -1,0 +1,219 @@
+"""A folder of article files: raw scraped text, Markdown with front matter, HTML, JSON/YAML lists.
+
+Reads files (the I/O edge of the pipeline); the cleaning itself is the pure `newsletter.content`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from newsletter.content.clean import clean_markdown, clean_scraped, repair
+from newsletter.model import Article, SourceFailure
+
+MAX_BYTES = 5 * 1024 * 1024
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".yaml", ".yml")
+FRONT_MATTER_KEYS = {"title", "url", "source", "published", "summary", "tags", "author", "id"}
+
+
+class Skip(Exception):
+    """This file cannot become an article; the message says why."""
+
+
+def content_id(title: str, body: str) -> str:
+    """A stable identity for an article without URL or GUID: a hash of its normalized text."""
+    text = " ".join(f"{title}\n{body}".lower().split())
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def read_folder(
+    folder: Path, tz: ZoneInfo
+) -> tuple[list[Article], list[SourceFailure]]:
+    """Every article file in `folder` (sorted by name); unreadable files are reported, not raised."""
+    if not folder.is_dir():
+        return [], [SourceFailure(str(folder), "no such folder; create it or fix `sources` in newsletter.yaml")]
+    articles: list[Article] = []
+    failures: list[SourceFailure] = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+            continue
+        try:
+            articles.extend(read_file(path, tz))
+        except Skip as why:
+            failures.append(SourceFailure(str(path), str(why)))
+    return articles, failures
+
+
+def read_file(path: Path, tz: ZoneInfo) -> list[Article]:
+    text = _read_text(path)
+    seen = datetime.fromtimestamp(path.stat().st_mtime, tz)
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return [_from_scraped(text, path, seen)]
+    if suffix in (".md", ".markdown"):
+        meta, body = _split_front_matter(text, path)
+        return [_from_fields(meta, clean_markdown(body), path, seen, tz)]
+    if suffix in (".html", ".htm"):
+        return [_from_html(text, path, seen, tz)]
+    return list(_from_list(text, path, seen, tz))
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size == 0:
+        raise Skip("empty file")
+    if size > MAX_BYTES:
+        raise Skip(f"too large ({size // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB)")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise Skip("binary file, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Skip(f"not UTF-8 (byte {error.start}); re-save the file as UTF-8") from None
+    if not text.strip():
+        raise Skip("empty file")
+    return text
+
+
+def _from_scraped(text: str, path: Path, seen: datetime) -> Article:
+    cleaned = clean_scraped(text)
+    if not cleaned.title or not cleaned.paragraphs:
+        raise Skip("no headline and body found in the text")
+    body = "\n\n".join(cleaned.paragraphs)
+    return Article(
+        id=content_id(cleaned.title, body),
+        title=cleaned.title,
+        body=body,
+        origin=str(path),
+        source=cleaned.source,
+        author=cleaned.author,
+        published=seen,
+    )
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    if not text.startswith("---"):
+        return {}, text
+    head, sep, body = text[3:].partition("\n---")
+    if not sep:
+        raise Skip("front matter opened with --- but never closed")
+    try:
+        meta = yaml.safe_load(head)
+    except yaml.YAMLError as error:
+        raise Skip(f"front matter is not valid YAML: {error}") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise Skip("front matter must be a mapping of `key: value` lines")
+    return meta, body.partition("\n")[2]
+
+
+def _from_fields(
+    meta: Mapping[str, Any], paragraphs: tuple[str, ...], path: Path, seen: datetime, tz: ZoneInfo
+) -> Article:
+    unknown = set(meta) - FRONT_MATTER_KEYS
+    if unknown:
+        raise Skip(f"unknown front matter key(s): {', '.join(sorted(unknown))}")
+    title = _text(meta, "title") or (paragraphs[0] if paragraphs else "")
+    body = "\n\n".join(paragraphs)
+    summary = _text(meta, "summary")
+    if not title:
+        raise Skip("no title")
+    if not body and not summary:
+        raise Skip("no body and no summary")
+    tags = meta.get("tags") or ()
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",")]
+    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
+        raise Skip("`tags` must be a list of words")
+    url = _text(meta, "url")
+    ident = _text(meta, "id") or url or content_id(title, body or summary or "")
+    return Article(
+        id=ident,
+        title=repair(title),
+        body=body,
+        origin=str(path),
+        summary=repair(summary) if summary else None,
+        url=url,
+        source=_text(meta, "source"),
+        author=_text(meta, "author"),
+        published=_when(meta.get("published"), tz) or seen,
+        tags=tuple(t.strip().lower() for t in tags if t.strip()),
+    )
+
+
+def _text(meta: Mapping[str, Any], key: str) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise Skip(f"`{key}` must be text, not {type(value).__name__}")
+    return str(value).strip() or None
+
+
+def _when(value: object, tz: ZoneInfo) -> datetime | None:
+    """A front-matter date: a date means that day in the newsletter's timezone."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(12, 0), tz)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise Skip(f"`published: {value}` is not a date like 2026-11-22 or 2026-11-22T08:00:00+01:00") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    raise Skip(f"`published` must be a date, not {type(value).__name__}")
+
+
+def _from_html(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Article:
+    from newsletter.content.htmltext import extract_html
+
+    extracted = extract_html(text)
+    if extracted is None or not extracted.text.strip():
+        raise Skip("no main text found in the HTML page")
+    paragraphs = tuple(p.strip() for p in extracted.text.split("\n") if p.strip())
+    meta: dict[str, Any] = {
+        "title": extracted.title,
+        "url": extracted.url,
+        "source": extracted.sitename,
+        "author": extracted.author,
+        "summary": extracted.description,
+    }
+    article = _from_fields({k: v for k, v in meta.items() if v}, paragraphs, path, seen, tz)
+    published = _when(extracted.published, tz) if extracted.published else None
+    if published:
+        article = Article(**{**article.__dict__, "published": published})
+    return article
+
+
+def _from_list(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Iterator[Article]:
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise Skip(f"not valid {path.suffix[1:].upper()}: {error}") from None
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if not isinstance(data, list):
+        raise Skip("expected a list of articles (or `articles:` holding one)")
+    for number, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            raise Skip(f"entry {number} is not a mapping")
+        fields = {k: v for k, v in entry.items() if k != "body"}
+        body = entry.get("body") or ""
+        if not isinstance(body, str):
+            raise Skip(f"entry {number}: `body` must be text")
+        try:
+            yield _from_fields(fields, clean_markdown(body) if body else (), path, seen, tz)
+        except Skip as why:
+            raise Skip(f"entry {number}: {why}") from None
