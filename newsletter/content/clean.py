@@ -1,0 +1,337 @@
+"""Scraped text and Markdown bodies to a headline, plain paragraphs and metadata.
+
+Pure: takes strings, returns a frozen `CleanText`; never opens files or sockets.
+
+Scraped text comes as lines: a headline, site furniture ("Most read", "Share"),
+teaser bullets, a byline or photo caption, the body with its subheadings, and a
+tail of disclaimers, author bios, related links and subscribe prompts. Each line
+is classified by shape (see `lines`), then the body is the span from the first to
+the last line that reads as prose; what lies outside it is dropped or kept as
+metadata (author, source, credits, highlights).
+
+Teaser bullets before the body are kept out of `paragraphs`: they restate the
+story in note form, so they would repeat in the summary and in the body. They
+stay available as `highlights`. Subheadings inside the body are kept out of
+`paragraphs` too (they are not sentences and must not become summary lines);
+they are listed in `subheadings`.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import re
+from dataclasses import dataclass
+
+from newsletter.content import lines as ln
+from newsletter.content.repair import repair
+
+__all__ = ["CleanText", "clean_markdown", "clean_scraped", "repair"]
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """A cleaned article: headline, body paragraphs, and what was recognized around them."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    author: str | None = None
+    source: str | None = None  # publication name, when the page gives it away
+    credits: tuple[str, ...] = ()  # photo captions and credits
+    highlights: tuple[str, ...] = ()  # teaser bullets that preceded the body
+    subheadings: tuple[str, ...] = ()  # section headings found inside the body
+
+    @property
+    def body(self) -> str:
+        """The paragraphs separated by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+
+class _Kind(enum.Enum):
+    TEXT = "text"
+    BOILER = "boilerplate"
+    BYLINE = "byline"
+    CREDIT = "credit"
+    BULLET = "bullet"
+    BIO = "bio"
+
+
+_TITLE_MAX_WORDS = 30
+_BIO_ROLE = re.compile(
+    r"^(?:[A-Z][\w'’.-]+\s){1,4}(?:is|was|has\s+been)\s+(?:an?|the)\b.{0,100}?\b(?:"
+    r"reporter|journalist|writer|editor|correspondent|columnist|contributor|analyst|author"
+    r"|research(?:er)?|professor|fellow|director|freelance|student|lecturer|economist|scholar"
+    r"|commentator|blogger|expert|founder|ceo|strategist|consultant|specialist)",
+)
+_THE_AUTHOR = re.compile(r"^\(?the\s+(?:author|writer)s?\s+(?:is|are|was)\b", re.I)
+_BIO_PRONOUN = {"he", "she", "they"}
+_BIO_VERB = re.compile(r"\b(?:is|was|has|writes|covers|joined|holds|leads|works)\b")
+
+
+def _join_wrapped(raw_lines: list[str]) -> list[str]:
+    """Non-empty lines, with hard-wrapped continuation lines joined back."""
+    out: list[str] = []
+    previous_blank = True
+    for line in raw_lines:
+        if not line:
+            previous_blank = True
+            continue
+        if (
+            out
+            and not previous_blank
+            and line[:1].islower()
+            and len(out[-1]) >= 40
+            and not re.search(r"[.!?…:;]['\")\]]*$", out[-1])
+        ):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        previous_blank = False
+    return out
+
+
+def _classify(line: str) -> tuple[_Kind, str | None]:
+    author = ln.byline_author(line)
+    if author:
+        return _Kind.BYLINE, author
+    if ln.is_boilerplate(line):
+        return _Kind.BOILER, None
+    if ln.credit_of(line):
+        return _Kind.CREDIT, None
+    if ln.is_bullet(line):
+        return _Kind.BULLET, None
+    return _Kind.TEXT, None
+
+
+def _find_title(lines: list[str], kinds: list[_Kind]) -> int | None:
+    for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+        if kind is not _Kind.TEXT:
+            continue
+        if ln.word_count(line) > _TITLE_MAX_WORDS or line.endswith((":", ",", ";")):
+            return None
+        return i
+    return None
+
+
+def _is_one_line_bio(line: str, author: str | None) -> bool:
+    if _THE_AUTHOR.match(line) or _BIO_ROLE.match(line):
+        return True
+    if author:
+        head = line.split()[:6]
+        names = {t.lower() for t in author.split() if len(t) >= 3}
+        if head and head[0].lower().strip(",") in names:
+            return bool(_BIO_VERB.search(" ".join(head)))
+    return False
+
+
+def _mark_bios(lines: list[str], kinds: list[_Kind], start: int, author: str | None) -> str | None:
+    """Mark author bios near the end as BIO; return the name a bio was headed with."""
+    text_idx = [i for i in range(start, len(lines)) if kinds[i] is _Kind.TEXT]
+    if not text_idx:
+        return None
+    tail_from = lines_from = max(start, len(lines) // 2)
+    bio_name: str | None = None
+    # A name on its own line followed by a paragraph about that person.
+    for a, b in itertools.pairwise(text_idx):
+        if a < tail_from or b != a + 1:
+            continue
+        name = lines[a]
+        if not ln.looks_like_name(name) or ln.ends_sentence(name):
+            continue
+        first = lines[b].split()[0].lower().strip(",.'’s") if lines[b].split() else ""
+        tokens = {t.lower() for t in name.split()}
+        if (first in tokens or first in _BIO_PRONOUN) and _BIO_VERB.search(lines[b]):
+            kinds[a] = kinds[b] = _Kind.BIO
+            bio_name = bio_name or name
+    # A one-line bio among the last prose lines.
+    known = author or bio_name
+    for i in [i for i in text_idx if kinds[i] is _Kind.TEXT][-3:]:
+        if i >= lines_from and _is_one_line_bio(lines[i], known):
+            kinds[i] = _Kind.BIO
+    return bio_name
+
+
+def _pick_source(candidates: list[str]) -> str | None:
+    names = [c for c in candidates if "." not in c]
+    domains = [c for c in candidates if "." in c]
+    for name in names:
+        for domain in domains:
+            stem = domain.split(".")[0]
+            if stem.lower() == name.lower().replace(" ", "") and not stem.islower():
+                return stem
+    if names:
+        return names[0]
+    if domains:
+        return domains[0]
+    return None
+
+
+def clean_scraped(text: str) -> CleanText:
+    """Turn raw scraped text into a headline, body paragraphs and metadata.
+
+    >>> c = clean_scraped("Rain Returns\\nMost read\\nBy Ann Lee\\nRain fell on the city today.")
+    >>> c.title, c.paragraphs, c.author
+    ('Rain Returns', ('Rain fell on the city today.',), 'Ann Lee')
+
+    The headline is the first line that is neither furniture nor a byline and is
+    short enough to be one; it is "" when the text starts straight with prose.
+    """
+    lines = _join_wrapped(repair(text).split("\n"))
+    seen: set[str] = set()
+    unique: list[str] = []
+    for line in lines:
+        if line.lower() not in seen:
+            seen.add(line.lower())
+            unique.append(line)
+    lines = unique
+
+    kinds: list[_Kind] = []
+    author: str | None = None
+    credits: list[str] = []
+    sources: list[str] = []
+    for line in lines:
+        kind, found = _classify(line)
+        kinds.append(kind)
+        if kind is _Kind.BYLINE and author is None:
+            author = found
+        elif kind is _Kind.CREDIT:
+            credits.append(line)
+        elif kind is _Kind.BOILER:
+            sources.extend(ln.source_names(line))
+
+    title_at = _find_title(lines, kinds)
+    title = lines[title_at] if title_at is not None else ""
+    start = title_at + 1 if title_at is not None else 0
+    bio_name = _mark_bios(lines, kinds, start, author)
+
+    prose = [
+        i
+        for i in range(start, len(lines))
+        if kinds[i] is _Kind.TEXT and ln.is_paragraph_like(lines[i])
+    ]
+    highlights: list[str] = []
+    paragraphs: list[str] = []
+    subheadings: list[str] = []
+    if prose:
+        first, last = prose[0], prose[-1]
+        highlights = [
+            ln.strip_bullet(lines[i]) for i in range(start, first) if kinds[i] is _Kind.BULLET
+        ]
+        for i in range(first, last + 1):
+            line, kind = lines[i], kinds[i]
+            if kind is _Kind.BULLET:
+                paragraphs.append(ln.strip_bullet(line))
+            elif kind is not _Kind.TEXT:
+                continue
+            elif _is_subheading(lines, kinds, i, last):
+                subheadings.append(line)
+            elif ln.is_paragraph_like(line) or ln.ends_sentence(line):
+                paragraphs.append(line)
+    else:
+        paragraphs = [
+            ln.strip_bullet(lines[i])
+            for i in range(start, len(lines))
+            if kinds[i] in (_Kind.TEXT, _Kind.BULLET)
+        ]
+
+    return CleanText(
+        title=title,
+        paragraphs=tuple(p for p in paragraphs if p),
+        author=author or bio_name,
+        source=_pick_source(sources),
+        credits=tuple(credits),
+        highlights=tuple(highlights),
+        subheadings=tuple(subheadings),
+    )
+
+
+def _is_subheading(lines: list[str], kinds: list[_Kind], i: int, last: int) -> bool:
+    """A short unpunctuated line (or a short question) that a paragraph follows."""
+    line = lines[i]
+    short_question = line.endswith("?") and ln.word_count(line) <= 12
+    if not (ln.is_heading_like(line) or short_question):
+        return False
+    if ln.is_paragraph_like(line) and not short_question:
+        return False
+    following = [j for j in range(i + 1, last + 1) if kinds[j] is _Kind.TEXT]
+    return bool(following) and ln.is_paragraph_like(lines[following[0]])
+
+
+_MD_FENCE = re.compile(r"^\s*(```|~~~)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_SETEXT = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
+_MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)|\[([^\]]+)\]\[[^\]]*\]")
+_MD_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S")
+_MD_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
+_MD_HTML = re.compile(r"</?[A-Za-z][^>]*>")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_MD_CODE = re.compile(r"`+([^`]*)`+")
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def _md_inline(text: str) -> str:
+    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
+    text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _MD_AUTOLINK.sub(lambda m: m.group(1), text)
+    text = _MD_HTML.sub("", text)
+    text = _MD_CODE.sub(lambda m: m.group(1), text)
+    for _ in range(3):
+        text = _MD_EMPH.sub(lambda m: m.group(2), text)
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", text)
+
+
+def clean_markdown(body: str) -> tuple[str, ...]:
+    """Markdown body -> plain paragraphs: markup stripped, text kept.
+
+    >>> clean_markdown("# Title\\n\\nSome *bold* [link](http://x).\\nMore.\\n\\n- one\\n- two")
+    ('Title', 'Some bold link. More.', 'one', 'two')
+
+    Headings, list items and table rows become paragraphs of their own; fenced
+    code is dropped; soft line breaks inside a paragraph are joined.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        if current:
+            text = repair(_md_inline(" ".join(current)))
+            if text.strip():
+                paragraphs.append(" ".join(text.split()))
+            current.clear()
+
+    for raw in body.splitlines():
+        if _MD_FENCE.match(raw):
+            flush()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        line = _MD_QUOTE.sub("", raw)
+        if not line.strip() or _MD_RULE.match(line) or _MD_REFDEF.match(line):
+            flush()
+            continue
+        if _MD_SETEXT.match(line) and current:
+            flush()
+            continue
+        if _MD_TABLE_SEP.match(line) and "-" in line:
+            continue
+        if _MD_HEADING.match(line) or _MD_LIST.match(line):
+            flush()
+            stripped = _MD_LIST.sub("", _MD_HEADING.sub("", line)).rstrip("# ")
+            current.append(stripped)
+            flush()
+            continue
+        if line.strip().startswith("|"):
+            flush()
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            current.append(" | ".join(c for c in cells if c))
+            flush()
+            continue
+        current.append(line.strip())
+    flush()
+    return tuple(paragraphs)

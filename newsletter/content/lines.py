@@ -1,0 +1,200 @@
+"""What a single line of scraped text is: navigation, a prompt, a byline, a photo credit…
+
+Pure: functions of one string; never opens files or sockets.
+
+The rules are about the *shape and role* of a line (short, imperative, starts
+with "By", ends with a parenthesized credit), not about any one site's wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "byline_author",
+    "credit_of",
+    "is_boilerplate",
+    "is_bullet",
+    "is_heading_like",
+    "is_paragraph_like",
+    "looks_like_name",
+    "source_names",
+    "strip_bullet",
+    "word_count",
+]
+
+_WORD = re.compile(r"[^\W_]+(?:['.-][^\W_]+)*")
+_TERMINAL = re.compile(r"""[.!?…]["')\]]*$""")
+
+# Short lines that are site furniture when they stand alone.
+_NAV = re.compile(
+    r"""^(?:
+        most\ (?:read|popular|viewed|shared|commented)(?:\ (?:posts|stories|articles))?
+      | trending(?:\ now|\ stories|\ news)? | top\ stories | breaking(?:\ news)?
+      | latest(?:\ news|\ stories|\ posts|\ articles)?
+      | read\ (?:more|next|also|the\ full\ story)\b.* | see\ also\b.* | continue\ reading
+      | more\ (?:stories|news|articles|on\ this|from\ \S+.*|in\ \S+.*)
+      | advertisement | sponsored(?:\ content)? | ad | promoted
+      | skip\ to\b.* | menu | home | search | sign\ in | sign\ up | log\ ?in | log\ out | register
+      | share\b.* | tweet | e-?mail | print | whatsapp | facebook | twitter | linkedin | copy\ link
+      | comments? | \d+\ comments? | leave\ a\ (?:comment|reply) | view\ comments
+      | related\b.* | you\ (?:may|might)\ (?:also\ )?(?:like|enjoy)\b.* | recommended\b.*
+      | also\ read\b.* | don'?t\ miss\b.* | editor'?s\ picks? | popular\ (?:posts|stories)
+      | tags?\b.* | topics?\b.* | filed\ under\b.* | categor(?:y|ies)\b.*
+      | back\ to\ top | (?:next|previous|prev)\ (?:article|story|post)\b.*
+      | loading\b.* | click\ here\b.* | listen(?:\ to\ this\ article)?\b.* | play\ video
+      | \d+\ min(?:ute)?s?\ read | reading\ time\b.*
+      | follow\ us\b.* | accept(?:\ all)?(?:\ cookies)? | cookie\b.* | image | video | photo
+    )[\s.:!…]*$""",
+    re.I | re.X,
+)
+_PIPE_NAV = re.compile(r"^[^|]{1,25}(?:\|[^|]{1,25}){2,}$")
+
+# Calls to subscribe, follow, share or download; imperative, or about "our"/"your inbox".
+_PROMPT_START = re.compile(
+    r"^(?:subscribe|sign\ up|join|follow|get|stay|download|click|tap|register|never\ miss"
+    r"|don'?t\ miss|want|like\ (?:this|what)|enjoy(?:ed)?|support|share|send\ us|contact\ us"
+    r"|have\ a\ (?:tip|story)|got\ a\ (?:tip|story))\b",
+    re.I,
+)
+_PROMPT_TOPIC = re.compile(
+    r"\b(?:newsletters?|inbox|updates|subscribe|subscription|app|alerts?|podcast|email"
+    r"|follow\ us|our|free|tips?|news)\b",
+    re.I,
+)
+_PROMPT_ANYWHERE = re.compile(
+    r"\b(?:our\ newsletter|your\ inbox|subscribe\ (?:to|for|now|today)|sign\ up\ (?:for|to)\ our"
+    r"|follow\ us\ on|all\ rights\ reserved|cookie\ policy|privacy\ policy"
+    r"|terms\ of\ (?:use|service))\b"
+    r"|©",
+    re.I,
+)
+_DISCLAIMER = re.compile(
+    r"^\(?(?:disclaimer|editor'?s\ note|note\ to\ readers|copyright\b|\(c\)\ )"
+    r"|\bnot\ (?:financial|investment|trading|legal)\ advice\b"
+    r"|\bdo(?:es)?\ not\ necessarily\ (?:reflect|represent)\b"
+    r"|\bviews\ (?:and\ opinions\ )?expressed\b.*\b(?:author|writer|contributor)s?\b"
+    r"|\b(?:originally|first)\ (?:published|appeared)\ (?:on|in|at|by)\b"
+    r"|\bholds?\ no\ liability\b",
+    re.I | re.X,
+)
+
+_BYLINE = re.compile(
+    r"^(?:by|written\ by|words\ by|story\ by|reporting\ by|text\ by|author:?)\s+"
+    r"(?P<name>.+?)"
+    r"(?:\s*(?:[,|/•·–—-]|\bfor\b|\bin\b|\bat\b|\bon\b).*)?$",
+    re.I | re.X,
+)
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-zA-Z'’.-]*|[A-Z]\.|de|da|di|del|van|von|der|den|bin|binti|al|la|le|ibn|and|&)$"
+)
+
+_CREDIT_TAIL = re.compile(
+    r"\(\s*(?:photos?|photograph|image|picture|pic|credit|file\ photo|illustration|source)"
+    r"\b[^)]{0,60}\)\s*$",
+    re.I | re.X,
+)
+_CREDIT_HEAD = re.compile(
+    r"^(?:photos?|photograph|image|picture|pic|illustration|credit|image\ credit|photo\ credit)"
+    r"s?\s*(?:by\b|:|/)",
+    re.I | re.X,
+)
+_CREDIT_AGENCY = re.compile(
+    r"(?:[/|]\s*|\b(?:photo|image|picture):?\s*)"
+    r"(?:getty(?:\ images)?|reuters|afp|ap(?:\ photo)?|shutterstock|epa|xinhua|vcg|alamy"
+    r"|bloomberg|pa(?:\ media|\ wire)?|anadolu|istock(?:photo)?|unsplash)\b",
+    re.I | re.X,
+)
+
+_BULLET = re.compile(r"^(?:[•·▪▫◦‣●○■□►▶✓✔➤→*+]|[-–—](?=\s))\s*")
+_DOMAIN = re.compile(r"\b([A-Za-z][\w-]*)\.(?:com|net|org|io|news|co\.uk|co|info|media)\b")
+_NAMED = re.compile(
+    r"(?i:\b(?:subscribe\ to|(?:originally|first)\ (?:published|appeared)\ (?:on|in|at|by)"
+    r"|copyright)|©)"
+    r"(?:\s*©)?(?:\s*\d{4}(?:\s*[-–]\s*\d{4})?)?\s+(?i:the\s+)?"
+    r"(?P<name>[A-Z][\w&'-]*(?:\.[\w&'-]+)*(?:\ [A-Z][\w&'-]*(?:\.[\w&'-]+)*){0,3})",
+    re.X,
+)
+
+
+def word_count(line: str) -> int:
+    """Number of words in `line` (runs of letters and digits)."""
+    return len(_WORD.findall(line))
+
+
+def ends_sentence(line: str) -> bool:
+    """True when `line` ends like a sentence (., !, ?, … possibly before a quote)."""
+    return bool(_TERMINAL.search(line))
+
+
+def is_paragraph_like(line: str) -> bool:
+    """True when `line` reads as body text: a finished sentence of some length, or long."""
+    n = word_count(line)
+    return n >= 20 or (n >= 6 and ends_sentence(line))
+
+
+def is_heading_like(line: str) -> bool:
+    """True for a short line without end punctuation (a title or a subheading)."""
+    n = word_count(line)
+    return 0 < n <= 14 and len(line) <= 110 and not re.search(r"[.!…:;,]$", line)
+
+
+def is_bullet(line: str) -> bool:
+    """True when `line` starts with a list marker."""
+    return bool(_BULLET.match(line))
+
+
+def strip_bullet(line: str) -> str:
+    """`line` without its list marker."""
+    return _BULLET.sub("", line, count=1).strip()
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for navigation, share/subscribe prompts, disclaimers and copyright lines."""
+    n = word_count(line)
+    bare = line.strip(" \t*#>|")
+    if n <= 10 and (_NAV.match(bare) or _PIPE_NAV.match(bare)):
+        return True
+    if _DISCLAIMER.search(bare):
+        return True
+    if n <= 30 and _PROMPT_ANYWHERE.search(bare):
+        return True
+    return bool(n <= 25 and _PROMPT_START.match(bare) and _PROMPT_TOPIC.search(bare))
+
+
+def looks_like_name(text: str) -> bool:
+    """True for 2 to 5 capitalized tokens, like a person's name ("Mary de la Cruz")."""
+    tokens = text.split()
+    if not 2 <= len(tokens) <= 5 or not tokens[0][:1].isupper() or not tokens[-1][:1].isupper():
+        return False
+    return all(_NAME_TOKEN.match(t) for t in tokens)
+
+
+def byline_author(line: str) -> str | None:
+    """The name in a byline ("By Jane Roe, Reuters" -> "Jane Roe"), or None."""
+    if word_count(line) > 14:
+        return None
+    match = _BYLINE.match(line)
+    if not match:
+        return None
+    name = match.group("name").strip(" .,")
+    tokens = name.split()
+    if 1 <= len(tokens) <= 8 and all(_NAME_TOKEN.match(t) for t in tokens):
+        return name
+    return None
+
+
+def credit_of(line: str) -> str | None:
+    """`line` when it is a photo caption or credit, else None."""
+    if word_count(line) > 45:
+        return None
+    if _CREDIT_TAIL.search(line) or _CREDIT_HEAD.match(line) or _CREDIT_AGENCY.search(line):
+        return line
+    return None
+
+
+def source_names(line: str) -> list[str]:
+    """Publication names a line gives away: "Subscribe to X", "© X", "X.com"."""
+    names = [m.group("name").rstrip(".") for m in _NAMED.finditer(line)]
+    names += [m.group(0) for m in _DOMAIN.finditer(line)]
+    return names

@@ -1,0 +1,373 @@
+"""Extractive summaries and one-line teasers.
+
+Pure: takes paragraphs, returns a frozen `Summary`; never opens files or sockets.
+
+News puts its substance first, so the score leans on position (Lead-3 is hard to
+beat on news without a trained model) and adds how central a sentence is to the
+article (cosine with the article's word counts) and how much of the title it
+repeats. Sentences are then picked greedily with maximal marginal relevance so
+the summary does not say the same thing twice, and put back in article order.
+
+Sentence splitting is pysbd (rule-based, offline). It is the slow step, so only
+the paragraphs the summary can draw from are split, and a paragraph with no
+inner sentence boundary is taken whole without calling it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["Summary", "split_sentences", "summarize", "teaser"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A few sentences taken verbatim from the article, and a one-line teaser."""
+
+    sentences: tuple[str, ...]
+    teaser: str
+
+    @property
+    def text(self) -> str:
+        """The sentences joined by spaces."""
+        return " ".join(self.sentences)
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split `text` into sentences with pysbd; each one stripped, none empty.
+
+    >>> split_sentences("Mr. Lee arrived at 9 a.m. on Monday. He left.")
+    ['Mr. Lee arrived at 9 a.m. on Monday.', 'He left.']
+    """
+    if not text.strip():
+        return []
+    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+
+
+# A place where a sentence could end inside a paragraph: mark, optional closer, space,
+# then something that can start a sentence. Without one, the paragraph is one sentence.
+_INNER_BOUNDARY = re.compile(r"""[.!?…]["'’”)\]]*\s+["'‘“(\[]?[A-Z0-9]""")
+
+
+def _sentences_of(paragraph: str) -> list[str]:
+    if not _INNER_BOUNDARY.search(paragraph):
+        return [paragraph]
+    return split_sentences(paragraph)
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    {
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "said",
+        "says",
+        "say",
+        "mr",
+        "mrs",
+        "ms",
+        "one",
+        "two",
+        "new",
+        "year",
+        "years",
+    }
+)
+
+_DANGLING = re.compile(
+    r"""^["'‘“(]*(?:however|but|and|or|also|this|that|these|those|he|she|it|they|his|her|its
+    |their|him|them|meanwhile|moreover|furthermore|additionally|still|yet|so|then|instead
+    |nevertheless|nonetheless|besides|thus|therefore|hence|such|both|otherwise|likewise
+    |similarly|consequently|accordingly|indeed|plus|again|here|there(?:fore|by)|in\ addition
+    |as\ a\ result|on\ the\ other\ hand|despite\ this|even\ so|by\ contrast|in\ contrast
+    |the\ latter|the\ former|after\ that|at\ the\ same\ time)\b""",
+    re.I | re.X,
+)
+_ENDS_SENTENCE = re.compile(r"""[.!?…]["'’”)\]]*$""")
+
+MIN_WORDS = 6
+MAX_WORDS = 55
+_POOL = 25  # sentences considered, from the top of the article
+_LAMBDA = 0.7  # MMR: weight of relevance against redundancy
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _terms(text: str) -> list[str]:
+    return [_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    if not dot:
+        return 0.0
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    position: int
+    text: str
+    terms: Counter[str]
+    words: int
+
+
+def _candidates(paragraphs: Sequence[str]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for paragraph in paragraphs:
+        flat = " ".join(paragraph.split())
+        if not flat:
+            continue
+        for sentence in _sentences_of(flat):
+            out.append(
+                _Candidate(len(out), sentence, Counter(_terms(sentence)), len(sentence.split()))
+            )
+        if len(out) >= _POOL:
+            break
+    return out[:_POOL]
+
+
+def _usable(c: _Candidate) -> bool:
+    return MIN_WORDS <= c.words <= MAX_WORDS and bool(_ENDS_SENTENCE.search(c.text))
+
+
+def _relevance(cands: list[_Candidate], doc: Counter[str], title: Counter[str]) -> list[float]:
+    centrality = [_cosine(c.terms, doc) for c in cands]
+    top = max(centrality, default=0.0) or 1.0
+    scores = []
+    for c, cent in zip(cands, centrality, strict=True):
+        position = 1.0 / math.sqrt(1.0 + c.position)
+        title_hit = (sum(1 for t in title if t in c.terms) / len(title)) if title else 0.0
+        score = 0.5 * position + 0.4 * (cent / top) + 0.1 * title_hit
+        if c.text.rstrip("\"'’”)").endswith("?"):
+            score *= 0.6
+        scores.append(score)
+    return scores
+
+
+def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "") -> Summary:
+    """Pick `sentences` sentences of the article, verbatim, in article order.
+
+    >>> s = summarize(["Rain fell across the north of the country on Monday night.",
+    ...                "It flooded roads. Officials said the roads would reopen on Tuesday."],
+    ...               sentences=2)
+    >>> for sentence in s.sentences: print(sentence)
+    Rain fell across the north of the country on Monday night.
+    Officials said the roads would reopen on Tuesday.
+
+    Deterministic: the same input always gives the same summary. Sentences that
+    are too short or too long, or read as headings, are used only when nothing
+    else is left; the summary never opens on a dangling "However," or "It" when
+    another sentence can open it.
+    """
+    want = max(1, sentences)
+    cands = _candidates(paragraphs)
+    if not cands:
+        return Summary((), "")
+    doc: Counter[str] = Counter()
+    for paragraph in paragraphs:
+        doc.update(_terms(paragraph))
+    relevance = _relevance(cands, doc, Counter(_terms(title)))
+    pool = [c for c in cands if _usable(c)] or cands
+    dangling = {c.position for c in pool if _DANGLING.match(c.text)}
+
+    chosen: list[_Candidate] = []
+    while len(chosen) < want and len(chosen) < len(pool):
+        best: tuple[float, int] | None = None
+        picked = {c.position for c in chosen}
+        opener = min(picked, default=None)
+        for c in pool:
+            if c.position in picked:
+                continue
+            score = relevance[c.position]
+            if c.position in dangling:
+                if opener is None or c.position < opener:
+                    score -= 10.0  # would open the summary
+                elif c.position - 1 not in picked:
+                    score *= 0.5
+            redundancy = max((_cosine(c.terms, s.terms) for s in chosen), default=0.0)
+            mmr = _LAMBDA * score - (1 - _LAMBDA) * redundancy
+            if best is None or mmr > best[0]:
+                best = (mmr, c.position)
+        if best is None:
+            break
+        chosen.append(cands[best[1]])
+    ordered = tuple(c.text for c in sorted(chosen, key=lambda c: c.position))
+    return Summary(ordered, teaser(ordered[0]) if ordered else "")
+
+
+_CLAUSE = re.compile(r"[,;:]\s|\s[-–—]\s")
+_SENTENCE_END = re.compile(r"""[.!?]["'’”)\]]*\s""")
+
+
+def teaser(text: str, *, limit: int = 90) -> str:
+    """One line of at most `limit` characters: the text, its first sentence, or a clean cut.
+
+    >>> teaser("Short and sweet.")
+    'Short and sweet.'
+    >>> teaser("The council approved the budget on Monday, raising spending on schools by a tenth.",
+    ...        limit=60)
+    'The council approved the budget on Monday…'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    head = flat[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] >= limit * 0.4:
+        return head[: ends[-1]].strip()
+    room = head[: limit - 1]
+    clauses = [m.start() for m in _CLAUSE.finditer(room)]
+    if clauses and clauses[-1] >= limit * 0.5:
+        cut = room[: clauses[-1]]
+    else:
+        space = room.rfind(" ")
+        cut = room[:space] if space >= limit * 0.3 else room
+    return cut.rstrip(" ,;:-–—.") + "…"
