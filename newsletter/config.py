@@ -60,6 +60,7 @@ class SendingSettings:
     rate: float = 50.0  # messages per second; 0 means unlimited
     retries: int = 4
     timeout: float = 30.0
+    backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
     smtputf8: bool = False
 
 
@@ -259,6 +260,7 @@ class _Reader:
             "rate": self.number(float, 0),
             "retries": self.number(int, 0),
             "timeout": self.number(float, 0.1),
+            "backoff": self.number(float, 0),
             "smtputf8": self.boolean,
         }
         return SendingSettings(**self.fields(node, spec, set()))

@@ -134,11 +134,12 @@ def _subject(config: Config, day: date, number: int, sections: tuple[Section, ..
     override = config.digest.subjects.get(day.isoformat())
     if override:
         return override
-    top = sections[0].items[0].teaser if sections and sections[0].items else "no new stories"
+    top = sections[0].items[0].title if sections and sections[0].items else "no new stories"
     count = sum(len(s.items) for s in sections)
-    template = config.digest.subject or "{name} #{number}: {top}"
+    more = f", and {count - 1} more" if count > 1 else ""
+    template = config.digest.subject or "{name} #{number}: {top}{more}"
     subject = template.format(
-        name=config.name, number=number, top=top, date=day.isoformat(), count=count
+        name=config.name, number=number, top=top, more=more, date=day.isoformat(), count=count
     )
     # Never ALL CAPS: spam filters score it, and readers read it as shouting.
     if subject.isupper():

@@ -1,0 +1,41 @@
+"""`newsletter build`: the day's issue as an outline or JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from newsletter.cli.context import CliContext, handle_errors, pass_cli
+
+
+@click.command()
+@click.option("--date", "day", metavar="D", help="YYYY-MM-DD, today (default) or yesterday.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_cli
+@handle_errors
+def build(cli: CliContext, day: str | None, fmt: str) -> None:
+    """Build the day's issue from the sources and print it. Changes nothing.
+
+    Exits 1 when a source could not be read (the issue is built from the rest).
+
+    \b
+    Example:
+        newsletter build --date today --format json | jq '.items[].title'
+    """
+    from newsletter.issue import load_issue
+    from newsletter.outline import digest_data, digest_outline
+    from newsletter.subscribers import load as load_subscribers
+
+    folder = cli.folder()
+    issue = load_issue(folder, day)
+    load_subscribers(folder.subscribers_path)  # a broken list is caught before anything else
+    digest = issue.digest
+    if fmt == "json":
+        click.echo(json.dumps(digest_data(digest), indent=2, ensure_ascii=False))
+    else:
+        click.echo(digest_outline(digest), nl=False)
+    for failure in digest.failures:
+        cli.say(f"Warning: skipped {failure}")
+    if digest.failures:
+        raise SystemExit(1)

@@ -1,0 +1,146 @@
+"""`newsletter send`: parse options, call `send_issue`, print the report, pick the exit code."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from newsletter.cli.context import CliContext, handle_errors, pass_cli
+from newsletter.delivery.ledger import Record, State
+from newsletter.errors import InputError
+from newsletter.send import SendReport, SendRequest, send_issue
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        k, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise InputError(f"--shard {value!r}: use K/N, e.g. --shard 2/4") from None
+    if not 1 <= k <= n:
+        raise InputError(f"--shard {value!r}: K must be between 1 and N")
+    return k, n
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def start(self, report: SendReport) -> None:
+        self.total = report.recipients
+
+    def step(self, record: Record) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.1 and self.done < self.total):
+            return
+        self.last = now
+        width = 30
+        filled = int(width * self.done / max(1, self.total))
+        rate = self.done / max(1e-6, now - self.started)
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {self.done}/{self.total}  {rate:,.0f} msg/s", err=True, nl=False)
+        if self.done >= self.total:
+            click.echo("", err=True)
+
+
+@click.command()
+@click.option("--date", "day", metavar="D", help="The issue's date: YYYY-MM-DD, today (default) or yesterday.")
+@click.option("-n", "--dry-run", is_flag=True, help="Build and render every message; send nothing, change nothing.")
+@click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a test copy to ADDR only (repeatable; need not be a subscriber).")
+@click.option("--smtp-url", metavar="URL", help="smtp://HOST:PORT, smtp+starttls://USER@HOST:587 or smtps://… (env: NEWSLETTER_SMTP_URL).")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="SMTP connections used at once.")
+@click.option("--rate", type=click.FloatRange(0), help="At most N messages per second (0: no limit).")
+@click.option("--retry-failed", is_flag=True, help="Also retry recipients refused permanently (5xx) before.")
+@click.option("--allow-empty", is_flag=True, help="Send even when no article is in the issue.")
+@click.option("--shard", metavar="K/N", help="Send only to shard K of N of the list (its own ledger).")
+@pass_cli
+@handle_errors
+def send(
+    cli: CliContext,
+    day: str | None,
+    dry_run: bool,
+    to: tuple[str, ...],
+    smtp_url: str | None,
+    concurrency: int | None,
+    rate: float | None,
+    retry_failed: bool,
+    allow_empty: bool,
+    shard: str | None,
+) -> None:
+    """Send the day's issue to every active subscriber, one personal message each.
+
+    Safe to run again: recipients already delivered are skipped, so a second run
+    sends only what the first could not. Ctrl-C stops cleanly; run again to resume.
+
+    \b
+    Example:
+        newsletter send --dry-run
+        newsletter send --to me@example.com
+        NEWSLETTER_SMTP_URL=smtp://127.0.0.1:2525 newsletter send --date today
+    """
+    request = SendRequest(
+        date=day,
+        dry_run=dry_run,
+        to=to,
+        smtp_url=smtp_url,
+        concurrency=concurrency,
+        rate=rate,
+        retry_failed=retry_failed,
+        allow_empty=allow_empty,
+        shard=_shard(shard),
+    )
+    progress = Progress(not cli.quiet)
+    report = send_issue(cli.folder(), request, on_start=progress.start, on_result=progress.step)
+    for line in summary_lines(report):
+        cli.say(line)
+    if report.exit_code:
+        raise SystemExit(report.exit_code)
+
+
+def summary_lines(report: SendReport) -> list[str]:
+    t = report.tally
+    what = "Would send" if report.dry_run else ("Test send" if report.test else "Sent")
+    head = f"{what} issue {report.number} of {report.day.isoformat()}: “{report.subject}”"
+    lines = [head]
+    if report.dry_run:
+        lines.append(f"  would send: {report.recipients} (rendered and checked, nothing sent)")
+    else:
+        lines.append(f"  sent:     {t.delivered}  via {report.target}")
+    if report.already:
+        lines.append(f"  skipped:  {report.already} already delivered by an earlier run")
+    if report.no_match:
+        lines.append(f"  skipped:  {report.no_match} whose topics match nothing in this issue")
+    if report.held:
+        lines.append(f"  held:     {report.held} refused permanently before (use --retry-failed)")
+    if t.deferred:
+        lines.append(f"  deferred: {t.deferred} (temporary failures; the next run retries them)")
+    if t.failed:
+        lines.append(f"  failed:   {t.failed}")
+    for record in t.failures[:20]:
+        code = record.code if record.code is not None else "---"
+        kind = "deferred" if record.state is State.DEFERRED else "failed"
+        lines.append(f"    {record.email}: {kind} {code} {record.response}")
+    if len(t.failures) > 20:
+        lines.append(f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`")
+    for failure in report.source_failures:
+        lines.append(f"  source problem: {failure}")
+    if not report.dry_run:
+        lines.append(f"  time:     {report.seconds:.1f} s")
+    if report.interrupted:
+        lines.append(
+            f"Interrupted: every delivery so far is recorded. Run `newsletter send --date {report.day}` "
+            "again to send the rest."
+        )
+    elif not report.dry_run and not report.test and report.recipients == 0 and report.already:
+        lines.append("Nothing left to send: every active subscriber already has this issue.")
+    return lines

@@ -1,0 +1,86 @@
+"""`newsletter status`: what the ledger says about an issue."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from newsletter.cli.context import CliContext, handle_errors, pass_cli
+
+
+@click.command()
+@click.option("--date", "day", metavar="D", help="YYYY-MM-DD, today (default) or yesterday.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--shard", metavar="K/N", help="Read the ledger of shard K of N.")
+@pass_cli
+@handle_errors
+def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -> None:
+    """What was sent, failed, or is pending for an issue.
+
+    Exit status 1 when anything is failed or pending, so scripts can alert.
+
+    \b
+    Example:
+        newsletter status --date yesterday
+        newsletter status --json | jq .counts
+    """
+    from newsletter.cli.send import _shard
+    from newsletter.config import load_config
+    from newsletter.delivery.ledger import Ledger, State, ledger_path
+    from newsletter.issue import resolve_date
+    from newsletter.subscribers import load as load_subscribers
+
+    folder = cli.folder()
+    config = load_config(folder.config_path)
+    the_day = resolve_date(day, datetime.now(config.timezone))
+    ledger = Ledger(ledger_path(folder.state_dir, _shard(shard)), readonly=True)
+    try:
+        st = ledger.status(the_day)
+    finally:
+        ledger.close()
+    from newsletter.send import shard_of
+
+    wanted = _shard(shard)
+    active = {s.email for s in load_subscribers(folder.subscribers_path) if s.active and shard_of(s.email, wanted)}
+    ledger = Ledger(ledger_path(folder.state_dir, wanted), readonly=True)
+    try:
+        delivered_to = ledger.emails_in(the_day, [State.DELIVERED])
+    finally:
+        ledger.close()
+    delivered = st.counts.get("delivered", 0)
+    pending = len(active - delivered_to - {r.email for r in st.failures})
+    data = {
+        "date": the_day.isoformat(),
+        "number": st.number,
+        "subject": st.subject,
+        "counts": {
+            "delivered": delivered,
+            "deferred": st.counts.get("deferred", 0),
+            "failed": st.counts.get("failed", 0),
+            "pending": pending,
+        },
+        "failures": [
+            {"email": r.email, "state": r.state.value, "code": r.code, "response": r.response, "attempts": r.attempts}
+            for r in st.failures
+        ],
+        "started_at": st.started_at,
+        "ended_at": st.ended_at,
+        "last_run": st.outcome,
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        c = data["counts"]
+        if st.number is None:
+            click.echo(f"Issue of {the_day}: not sent yet ({pending} active subscribers pending).")
+        else:
+            click.echo(f"Issue {st.number} of {the_day}: {st.subject}")
+            click.echo(f"  delivered {c['delivered']}, deferred {c['deferred']}, failed {c['failed']}, pending {c['pending']}")
+            click.echo(f"  first run started {st.started_at}, last ended {st.ended_at or '(running or killed)'} ({st.outcome or 'unfinished'})")
+        for r in st.failures:
+            click.echo(f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} (attempts: {r.attempts})")
+    counts = data["counts"]
+    if counts["deferred"] or counts["failed"] or counts["pending"]:
+        raise SystemExit(1)

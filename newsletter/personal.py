@@ -1,0 +1,67 @@
+"""Per-subscriber views of one issue: which sections they get, their links, their message.
+
+The issue is rendered once per audience (a set of topics) and cached; each
+subscriber then costs one substitution and one encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from newsletter.config import Config
+from newsletter.message import Composer, Links, Outgoing
+from newsletter.model import Digest, Subscriber
+from newsletter.render import Renderer, RenderedIssue
+
+
+class Personalizer:
+    def __init__(
+        self, config: Config, renderer: Renderer, digest: Digest, *, for_editor: bool = False
+    ) -> None:
+        from newsletter import dkim, unsubscribe
+
+        self.config = config
+        self.renderer = renderer
+        self.digest = digest
+        self.secret = unsubscribe.load_secret(config)
+        self.signer = dkim.Signer.from_config(config)
+        self._unsubscribe = unsubscribe
+        # Source failures are shown to the editor in previews, never to readers.
+        self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
+        self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
+
+    def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
+        topics = subscriber.topics & {s.key for s in self.digest.sections} if subscriber.topics else frozenset()
+        key = topics if subscriber.topics else frozenset()
+        cached = self._audiences.get(key)
+        if cached is None:
+            digest = self.digest.for_topics(key) if subscriber.topics else self.digest
+            rendered = self.renderer.render(digest, self.editor_notes)
+            cached = (rendered, Composer(self.config, rendered))
+            self._audiences[key] = cached
+        return cached
+
+    def has_content(self, subscriber: Subscriber) -> bool:
+        """False when the subscriber's topics match no section of this issue."""
+        if not subscriber.topics:
+            return bool(self.digest.items) or not self.digest.sections
+        return any(s.key in subscriber.topics for s in self.digest.sections)
+
+    def links(self, subscriber: Subscriber) -> Links:
+        u = self._unsubscribe
+        token = u.make_token(self.secret, self.config.list_id, subscriber.email)
+        return Links(u.unsubscribe_url(self.config, token), u.preferences_url(self.config, token), u.mailto(self.config, token))
+
+    def composer_for(self, subscriber: Subscriber) -> Callable[[datetime], Outgoing]:
+        _, composer = self.audience(subscriber)
+        links = self.links(subscriber)
+        sign = self.signer.sign if self.signer is not None else None
+        return lambda now: composer.compose(subscriber, links, now, sign)
+
+    def web_version(self) -> str:
+        """The issue as a web page: every section, no personal data."""
+        rendered, _ = self.audience(Subscriber(email="reader@example.invalid"))
+        archive = f"{self.config.site_url}/archive/"
+        generic = {"greeting": "Hello,", "email": "you", "unsubscribe": archive, "preferences": archive}
+        return rendered.html.fill({k: "" for k in rendered.html.keys} | generic)

@@ -1,0 +1,248 @@
+"""Send the day's issue: one personal message per active subscriber, recorded in the ledger.
+
+This is where the pipeline meets the world: the subscriber file, the ledger, the lock,
+the network and the signals. Everything it calls is pure or behind a Transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from newsletter.config import Config
+from newsletter.delivery.engine import Engine, Job, Tally
+from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
+from newsletter.delivery.smtp_url import SmtpTarget, parse_smtp_url
+from newsletter.delivery.transport import NullTransport, SmtpTransport, Transport
+from newsletter.errors import EmptyIssueError, InputError
+from newsletter.folder import Folder
+from newsletter.issue import Issue, load_issue
+from newsletter.lock import run_lock
+from newsletter.message import Composer, Links
+from newsletter.model import Subscriber
+from newsletter.personal import Personalizer
+from newsletter.render import Renderer
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    date: str | None = None
+    dry_run: bool = False
+    to: tuple[str, ...] = ()
+    smtp_url: str | None = None
+    concurrency: int | None = None
+    rate: float | None = None
+    retry_failed: bool = False
+    allow_empty: bool = False
+    shard: tuple[int, int] | None = None
+
+
+@dataclass
+class SendReport:
+    day: date
+    number: int
+    subject: str
+    dry_run: bool
+    test: bool
+    recipients: int = 0  # messages this run tried to send
+    already: int = 0  # delivered by an earlier run
+    no_match: int = 0  # their topics match nothing in this issue
+    held: int = 0  # failed permanently before; not retried without --retry-failed
+    tally: Tally = field(default_factory=Tally)
+    seconds: float = 0.0
+    interrupted: bool = False
+    source_failures: tuple[str, ...] = ()
+    target: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        bad = self.tally.failed or self.tally.deferred or self.interrupted or self.source_failures
+        return 1 if bad else 0
+
+
+def shard_of(email: str, shard: tuple[int, int] | None) -> bool:
+    """Whether `email` belongs to shard K of N: a stable hash, the same on every host."""
+    if shard is None:
+        return True
+    k, n = shard
+    return zlib.crc32(email.lower().encode()) % n == k - 1
+
+
+def smtp_target(config: Config, flag: str | None) -> SmtpTarget:
+    """The SMTP server: --smtp-url, else NEWSLETTER_SMTP_URL, else the config's `smtp.url`."""
+    url = flag or os.environ.get("NEWSLETTER_SMTP_URL") or config.smtp_url
+    if not url:
+        raise InputError(
+            "no SMTP server: set `smtp: {url: …}` in newsletter.yaml, NEWSLETTER_SMTP_URL, "
+            "or pass --smtp-url smtp://HOST:PORT"
+        )
+    return parse_smtp_url(url, os.environ.get("NEWSLETTER_SMTP_PASSWORD"))
+
+
+def send_issue(
+    folder: Folder,
+    request: SendRequest,
+    *,
+    on_start: Callable[[SendReport], None] = lambda r: None,
+    on_result: Callable[[Record], None] = lambda r: None,
+) -> SendReport:
+    """Send (or with dry_run, only prepare) the issue; returns what happened."""
+    from newsletter.subscribers import load as load_subscribers
+
+    issue = load_issue(folder, request.date)
+    config = issue.config
+    subscribers = load_subscribers(folder.subscribers_path)
+    target = smtp_target(config, request.smtp_url) if not request.dry_run else None
+    digest = issue.digest
+    if not digest.items and not request.allow_empty:
+        raise EmptyIssueError(
+            f"no articles for {digest.date.isoformat()} in the sources of {folder.config_path}; "
+            "nothing was sent. Add articles, pick another --date, or pass --allow-empty."
+        )
+    report = SendReport(
+        digest.date,
+        digest.number,
+        digest.subject,
+        request.dry_run,
+        bool(request.to),
+        source_failures=tuple(str(f) for f in digest.failures),
+        target=str(target or "nowhere (dry run)"),
+    )
+    if request.dry_run:
+        return _run(issue, subscribers, request, report, None, on_start, on_result)
+    with run_lock(folder.lock_path, "newsletter send"):
+        ledger = Ledger(ledger_path(folder.state_dir, request.shard))
+        try:
+            return _run(issue, subscribers, request, report, ledger, on_start, on_result, target)
+        finally:
+            ledger.close()
+
+
+def _run(
+    issue: Issue,
+    subscribers: tuple[Subscriber, ...],
+    request: SendRequest,
+    report: SendReport,
+    ledger: Ledger | None,
+    on_start: Callable[[SendReport], None],
+    on_result: Callable[[Record], None],
+    target: SmtpTarget | None = None,
+) -> SendReport:
+    config, digest = issue.config, issue.digest
+    personalizer = Personalizer(config, Renderer(config, issue.folder.templates_dir), digest)
+    recipients = _recipients(subscribers, request, report, ledger, digest.date, personalizer)
+    report.recipients = len(recipients)
+    if ledger is not None and not request.to:
+        ledger.record_issue(digest.date, digest.number, digest.subject, datetime.now(UTC))
+        _archive(issue, personalizer)
+    on_start(report)
+    if not recipients:
+        return report
+    concurrency = min(request.concurrency or config.sending.concurrency, len(recipients))
+    transports: list[Transport]
+    if target is None:
+        transports = [NullTransport() for _ in range(concurrency)]
+    else:
+        transports = [SmtpTransport(target, config.sending.timeout) for _ in range(concurrency)]
+    record_to = ledger if ledger is not None and not request.to else None
+    engine = Engine(
+        transports,
+        rate=request.rate if request.rate is not None else config.sending.rate,
+        retries=config.sending.retries,
+        backoff_base=config.sending.backoff,
+        commit=(lambda rows: record_to.record(digest.date, rows)) if record_to else None,
+        on_result=on_result,
+    )
+    jobs = (Job(s.email, personalizer.composer_for(s)) for s in recipients)
+    started = time.monotonic()
+    run_id = ledger.start_run(digest.date, datetime.now(UTC)) if record_to and ledger else None
+    outcome = "aborted"
+    try:
+        report.tally = asyncio.run(_drive(engine, jobs, report))
+        outcome = "interrupted" if report.interrupted else "finished"
+    finally:
+        report.seconds = time.monotonic() - started
+        if run_id is not None and ledger is not None:
+            ledger.end_run(run_id, datetime.now(UTC), outcome)
+    return report
+
+
+async def _drive(engine: Engine, jobs: Iterator[Job], report: SendReport) -> Tally:
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        report.interrupted = True
+        engine.stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        return await engine.run(jobs)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _recipients(
+    subscribers: tuple[Subscriber, ...],
+    request: SendRequest,
+    report: SendReport,
+    ledger: Ledger | None,
+    day: date,
+    personalizer: Personalizer,
+) -> list[Subscriber]:
+    if request.to:
+        from newsletter.subscribers import normalize_address
+
+        known = {s.email.lower(): s for s in subscribers}
+        picked = []
+        for address in request.to:
+            email = normalize_address(address, smtputf8=personalizer.config.sending.smtputf8)
+            picked.append(known.get(email.lower(), Subscriber(email=email)))
+        return picked
+    delivered = ledger.emails_in(day, [State.DELIVERED]) if ledger else set()
+    held = set() if request.retry_failed or not ledger else ledger.emails_in(day, [State.FAILED])
+    out = []
+    for subscriber in subscribers:
+        if not subscriber.active or not shard_of(subscriber.email, request.shard):
+            continue
+        if subscriber.email in delivered:
+            report.already += 1
+        elif subscriber.email in held:
+            report.held += 1
+        elif not personalizer.has_content(subscriber):
+            report.no_match += 1
+        else:
+            out.append(subscriber)
+    return out
+
+
+def _archive(issue: Issue, personalizer: Personalizer) -> None:
+    """The web version ("view in browser") and its metadata, for `newsletter serve`."""
+    folder, digest = issue.folder, issue.digest
+    folder.archive_dir.mkdir(parents=True, exist_ok=True)
+    page = personalizer.web_version()
+    stem = folder.archive_dir / digest.date.isoformat()
+    _write_atomic(stem.with_suffix(".html"), page)
+    meta = {
+        "date": digest.date.isoformat(),
+        "number": digest.number,
+        "subject": digest.subject,
+        "teaser": digest.items[0].teaser if digest.items else "",
+        "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    _write_atomic(stem.with_suffix(".json"), json.dumps(meta, indent=2))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
