@@ -1,0 +1,183 @@
+"""The edits other code calls: add, remove, set_status. Each one is locked, read back and
+written atomically, and leaves the rest of the file byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsletter.errors import SubscriberFileError
+from newsletter.model import Format, Status, Subscriber
+from newsletter.subscribers import edit
+from newsletter.subscribers.addresses import address_key, normalize_address
+from newsletter.subscribers.errors import (
+    AddressError,
+    AlreadySubscribedError,
+    UnknownSubscriberError,
+    UnsafeEditError,
+)
+from newsletter.subscribers.parse import HINT, Scan, read_text, scan_text
+from newsletter.subscribers.schema import Entry, make_subscriber
+from newsletter.subscribers.store import locked, write_atomic
+
+# What an entry must read back as: its (key, subscriber), or a test of them.
+Expected = tuple[str | None, Subscriber | None] | Callable[[str | None, Subscriber | None], bool]
+
+
+def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None = None) -> bool:
+    """Give `email` the status `status`; True if that changed the file, False if it had it.
+
+    Works even when other entries have problems, so an unsubscribe is never held up by a
+    typo elsewhere. UnknownSubscriberError if the address is not in the file.
+    """
+    status = Status(status)
+    with locked(path, lock_path):
+        scan = _scan_for_edit(path, missing_ok=False)
+        targets = _find(scan, email)
+        todo = [e for e in targets if e.subscriber is None or e.subscriber.status is not status]
+        if not todo:
+            return False
+        splices = [s for e in todo for s in edit.set_key(scan.text, e.node, "status", status.value)]
+
+        def expect(entry: Entry) -> Expected:
+            if entry not in todo:
+                return (entry.key, entry.subscriber)
+            if entry.subscriber is not None:
+                return (entry.key, dataclasses.replace(entry.subscriber, status=status))
+            # a broken entry may become valid (say `status: actve` fixed), never otherwise
+            return lambda key, sub: key == entry.key and (sub is None or sub.status is status)
+
+        new = edit.apply(scan.text, splices)
+        _write(path, scan, new, [expect(e) for e in scan.checked.entries])
+        return True
+
+
+def add(
+    path: Path,
+    email: str,
+    *,
+    name: str | None = None,
+    topics: Iterable[str] = (),
+    format: Format = Format.HTML,
+    fields: Mapping[str, Any] | None = None,
+    joined: date | None = None,
+    lock_path: Path | None = None,
+    smtputf8: bool = False,
+) -> Subscriber:
+    """Append a new active subscriber and return it as stored (address normalized).
+
+    AlreadySubscribedError if the address is in the file, whatever its status: an
+    unsubscribed reader comes back only through `set_status` (`subscribers resubscribe`).
+    The file is created if missing; a file with problems is refused untouched.
+    """
+    subscriber = make_subscriber(
+        email,
+        name=name,
+        topics=topics,
+        format=format,
+        joined=joined,
+        fields=fields,
+        smtputf8=smtputf8,
+    )
+    with locked(path, lock_path):
+        scan = _scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
+        key = address_key(subscriber.email)
+        for entry in scan.checked.entries:
+            if entry.key == key and entry.subscriber is not None:
+                raise AlreadySubscribedError(
+                    f"{entry.subscriber.email} is already in {path} (status "
+                    f"{entry.subscriber.status.value}, line {entry.node.start_mark.line + 1}); "
+                    "use `newsletter subscribers resubscribe` to make it active again"
+                )
+        new = edit.apply(scan.text, edit.append(scan.text, scan.checked, [subscriber]))
+        expected: list[Expected] = [(e.key, e.subscriber) for e in scan.checked.entries]
+        _write(path, scan, new, [*expected, (key, subscriber)], smtputf8=smtputf8)
+    return subscriber
+
+
+def remove(path: Path, email: str, *, lock_path: Path | None = None) -> bool:
+    """Delete the entry of `email` (its lines, with the comments inside it); False if absent.
+
+    Comment lines above the entry stay: they may be about the entries around it.
+    """
+    with locked(path, lock_path):
+        try:
+            scan = _scan_for_edit(path, missing_ok=False)
+        except SubscriberFileError as error:
+            if not path.exists():
+                return False
+            raise error
+        try:
+            targets = _find(scan, email)
+        except UnknownSubscriberError:
+            return False
+        splices = [s for e in targets for s in edit.delete(scan.text, scan.checked, e)]
+        kept: list[Expected] = [
+            (e.key, e.subscriber) for e in scan.checked.entries if e not in targets
+        ]
+        _write(path, scan, edit.apply(scan.text, splices), kept)
+        return True
+
+
+def lookup_key(email: str) -> str:
+    """The identity of `email` for lookups: normalized when valid, else as written."""
+    try:
+        return address_key(normalize_address(email.strip(), smtputf8=True))
+    except AddressError:
+        return email.strip().casefold()
+
+
+def _find(scan: Scan, email: str) -> list[Entry]:
+    key = lookup_key(email)
+    found = [e for e in scan.checked.entries if (e.key or _raw_email(e)) == key]
+    if not found:
+        raise UnknownSubscriberError(
+            f"{email} is not in {scan.path}; `newsletter subscribers list` shows who is"
+        )
+    return found
+
+
+def _raw_email(entry: Entry) -> str | None:
+    if isinstance(entry.node, yaml.MappingNode):
+        for key, value in entry.node.value:
+            if key.value == "email" and isinstance(value, yaml.ScalarNode):
+                return str(value.value).strip().casefold()
+    return None
+
+
+def _scan_for_edit(
+    path: Path, *, missing_ok: bool, smtputf8: bool = True, strict: bool = False
+) -> Scan:
+    """Read and check the file before an edit. Editing needs a file that parses; `strict`
+    edits (adding) need one without any problem."""
+    text = "" if missing_ok and not path.exists() else read_text(path)
+    scan = scan_text(text, path, smtputf8=smtputf8)
+    if not scan.tree.parsed or (strict and scan.problems):
+        raise SubscriberFileError(scan.problems, f"Nothing was changed. {HINT}")
+    if scan.checked.root is not None and scan.checked.seq is None:
+        raise SubscriberFileError(scan.problems, f"Nothing was changed. {HINT}")
+    return scan
+
+
+def _write(path: Path, before: Scan, text: str, expected: list[Expected], **options: bool) -> None:
+    """Read `text` back; write it only if it holds exactly the expected entries and no
+    problem the file did not already have."""
+    after = scan_text(text, path, smtputf8=options.get("smtputf8", True))
+    got = [(e.key, e.subscriber) for e in after.checked.entries]
+    same = after.tree.parsed and len(got) == len(expected)
+    same = same and all(
+        want(*have) if callable(want) else want == have
+        for want, have in zip(expected, got, strict=False)
+    )
+    if not same or len(after.problems) > len(before.problems):
+        raise UnsafeEditError(
+            f"{path}: the edit did not read back as intended, so nothing was written; "
+            "make this change by hand"
+        )
+    write_atomic(path, text)

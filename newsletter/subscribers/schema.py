@@ -1,0 +1,459 @@
+"""The subscriber file format: checks YAML nodes against it and builds Subscriber values.
+
+Pure: nodes and values in, subscribers and problems out; no files.
+
+    subscribers:
+      - email: ada@example.com      # required; stored normalized
+        name: Ada Lovelace          # optional, one line
+        status: active              # active | unsubscribed | bounced (default active)
+        topics: [science, tech]     # section keys; none or [] means every section
+        format: text                # html | text (default html)
+        joined: 2024-01-15          # YYYY-MM-DD
+        fields: {city: London}      # custom values for templates
+
+Any other key is refused, so a typo such as ``staus: unsubscribed`` cannot pass for a
+custom field and leave an unsubscribed reader on the list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from newsletter.errors import Problem
+from newsletter.model import Format, Status, Subscriber
+from newsletter.subscribers.addresses import address_key, normalize_address
+from newsletter.subscribers.errors import AddressError, InvalidSubscriberError
+from newsletter.subscribers.nodes import position
+
+KEYS = ("email", "name", "status", "topics", "format", "joined", "fields")
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_TAG = "tag:yaml.org,2002:"
+STR, NULL = _TAG + "str", _TAG + "null"
+_KINDS = {
+    STR: "text",
+    NULL: "empty",
+    _TAG + "bool": "true/false",
+    _TAG + "int": "a number",
+    _TAG + "float": "a number",
+    _TAG + "timestamp": "a date",
+    _TAG + "seq": "a list",
+    _TAG + "map": "a mapping",
+}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FIELD_SCALARS = (str, int, float, bool, date, type(None))
+
+
+@dataclass
+class Entry:
+    """One item of the `subscribers:` list, valid or not."""
+
+    node: yaml.Node
+    subscriber: Subscriber | None  # None when the entry has a problem
+    key: str | None  # address_key of its email, when the email is valid
+
+
+@dataclass
+class Checked:
+    """What the file holds: its entries, the list node they sit in, and every problem."""
+
+    root: yaml.Node | None
+    seq: yaml.Node | None  # the value of `subscribers:`: a sequence, or a null scalar
+    entries: list[Entry]
+    problems: list[Problem]
+
+    @property
+    def subscribers(self) -> tuple[Subscriber, ...]:
+        return tuple(e.subscriber for e in self.entries if e.subscriber is not None)
+
+
+class _Bad(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        self.message = message
+
+
+def check_document(root: yaml.Node | None, path: Path, *, smtputf8: bool = False) -> Checked:
+    """Check a whole document; an empty one holds no subscribers."""
+    problems: list[Problem] = []
+    seq: yaml.Node | None = None
+    items: list[yaml.Node] = []
+    if root is None:
+        return Checked(None, None, [], problems)
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(
+            position(
+                path,
+                root,
+                "the file must start with `subscribers:` followed by a list "
+                "of entries such as `- email: ada@example.com`",
+            )
+        )
+        return Checked(root, None, [], problems)
+    found = False
+    for key, value in _pairs(root, path, problems, "top-level"):
+        if key.value != "subscribers":
+            problems.append(
+                position(
+                    path,
+                    key,
+                    _unknown(key.value, ("subscribers",), "top-level key")
+                    + "; the file holds only the `subscribers:` list",
+                )
+            )
+            continue
+        found = True
+        if isinstance(value, yaml.SequenceNode):
+            seq = value
+            items.extend(value.value)
+        elif isinstance(value, yaml.ScalarNode) and value.tag == NULL:
+            seq = value
+        else:
+            problems.append(
+                position(
+                    path,
+                    value,
+                    "`subscribers:` must be a list of entries, each starting with `- email:`",
+                )
+            )
+    if not found:
+        problems.append(position(path, root, "no `subscribers:` list in this file"))
+    entries = check_entries(items, path, problems, smtputf8=smtputf8)
+    return Checked(root, seq, entries, problems)
+
+
+def check_entries(
+    nodes: Iterable[yaml.Node], path: Path, problems: list[Problem], *, smtputf8: bool = False
+) -> list[Entry]:
+    """Check each entry and the list as a whole (no address twice); append the problems."""
+    entries = []
+    first_line: dict[str, int] = {}
+    for node in nodes:
+        entry = _check_entry(node, path, problems, smtputf8)
+        if entry.key is not None:
+            email_node = _value_of(node, "email")
+            line = email_node.start_mark.line + 1 if email_node is not None else 0
+            if entry.key in first_line:
+                problems.append(
+                    position(
+                        path,
+                        email_node or node,
+                        f"{entry.key} is listed twice (first at line "
+                        f"{first_line[entry.key]}); keep one entry",
+                    )
+                )
+                entry.subscriber = None
+            else:
+                first_line[entry.key] = line
+        entries.append(entry)
+    return entries
+
+
+def _check_entry(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Entry:
+    if not isinstance(node, yaml.MappingNode):
+        message = "each subscriber is a mapping of `key: value` lines"
+        if isinstance(node, yaml.ScalarNode) and "@" in node.value:
+            message += f"; write `- email: {node.value}`"
+        problems.append(position(path, node, message))
+        return Entry(node, None, None)
+    before = len(problems)
+    values: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value in _pairs(node, path, problems, "subscriber"):
+        if key_node.value in KEYS:
+            values[key_node.value] = (key_node, value)
+        else:
+            hint = "; custom values go under `fields:`"
+            message = _unknown(key_node.value, KEYS, "key") + hint
+            problems.append(position(path, key_node, message))
+    found: dict[str, Any] = {}
+    for name, check in _CHECKS.items():
+        if name not in values:
+            continue
+        value_node = values[name][1]
+        try:
+            found[name] = check(value_node, path, problems, smtputf8)
+        except _Skip:
+            pass
+        except _Bad as bad:
+            problems.append(position(path, bad.node, bad.message))
+    email = found.get("email")
+    if "email" not in values:
+        problems.append(position(path, node, "this subscriber has no `email:`"))
+    key = address_key(email) if email is not None else None
+    if len(problems) > before or email is None:
+        return Entry(node, None, key)
+    subscriber = Subscriber(
+        email=email,
+        name=found.get("name"),
+        status=found.get("status") or Status.ACTIVE,
+        topics=found.get("topics") or frozenset(),
+        format=found.get("format") or Format.HTML,
+        joined=found.get("joined"),
+        fields=MappingProxyType(found.get("fields") or {}),
+    )
+    return Entry(node, subscriber, key)
+
+
+def _pairs(
+    node: yaml.MappingNode, path: Path, problems: list[Problem], where: str
+) -> Iterable[tuple[yaml.ScalarNode, yaml.Node]]:
+    """The (key, value) pairs whose key is text, once each; reports the others."""
+    seen: dict[str, int] = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag == _TAG + "merge":
+            problems.append(
+                position(path, key, "merge keys (`<<:`) are not supported; write each key out")
+            )
+            continue
+        if not (isinstance(key, yaml.ScalarNode) and key.tag == STR):
+            problems.append(
+                position(
+                    path, key, f"a {where} key must be a word such as `email`, not " + _kind(key)
+                )
+            )
+            continue
+        if key.value in seen:
+            problems.append(
+                position(
+                    path,
+                    key,
+                    f"duplicate key `{key.value}` (first at line "
+                    f"{seen[key.value]}); YAML would keep only the last one",
+                )
+            )
+            continue
+        seen[key.value] = key.start_mark.line + 1
+        yield key, value
+
+
+def _value_of(node: yaml.Node, name: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return value  # type: ignore[no-any-return]
+    return None
+
+
+def _kind(node: yaml.Node) -> str:
+    return _KINDS.get(node.tag, f"a value tagged {node.tag}")
+
+
+def _unknown(name: str, allowed: Iterable[str], what: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(allowed), n=1, cutoff=0.6)
+    message = f"unknown {what} `{name}`"
+    return message + (f" (did you mean `{close[0]}`?)" if close else "")
+
+
+def _text(node: yaml.Node, name: str) -> str:
+    if not (isinstance(node, yaml.ScalarNode) and node.tag == STR):
+        message = f"`{name}` must be text, not {_kind(node)}"
+        if isinstance(node, yaml.ScalarNode) and node.value:
+            message += f'; put it in quotes: {name}: "{node.value}"'
+        raise _Bad(node, message)
+    reason = text_problem(node.value)
+    if reason:
+        raise _Bad(node, f"`{name}` {reason}")
+    return str(node.value)
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot go into a header or a one-line field, or None if it can."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            if char in "\r\n\u2028\u2029\x85":
+                return "holds a line break; write it on one line"
+            return f"holds the control character U+{ord(char):04X}; remove it"
+    return None
+
+
+def _email(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> str:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        raise _Bad(node, "`email` is empty")
+    raw = _text(node, "email")
+    try:
+        return normalize_address(raw, smtputf8=smtputf8)
+    except AddressError as error:
+        raise _Bad(node, str(error)) from None
+
+
+def _name(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return None
+    return _text(node, "name")
+
+
+def _choice(node: yaml.Node, name: str, choices: tuple[str, ...]) -> str:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        raise _Bad(node, f"`{name}` is empty; write one of {', '.join(choices)}")
+    value = _text(node, name)
+    if value not in choices:
+        message = f"`{name}` must be one of {', '.join(choices)}, not `{value}`"
+        close = difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
+        raise _Bad(node, message + (f" (did you mean `{close[0]}`?)" if close else ""))
+    return value
+
+
+def _status(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Status:
+    return Status(_choice(node, "status", tuple(s.value for s in Status)))
+
+
+def _format(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Format:
+    return Format(_choice(node, "format", tuple(f.value for f in Format)))
+
+
+def _topics(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> frozenset[str]:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return frozenset()
+    if not isinstance(node, yaml.SequenceNode):
+        example = node.value if isinstance(node, yaml.ScalarNode) else "tech, science"
+        raise _Bad(node, f"`topics` must be a list, not {_kind(node)}; write topics: [{example}]")
+    topics = set()
+    bad = False
+    for item in node.value:
+        try:
+            topic = _text(item, "topics")
+            if not topic.strip():
+                raise _Bad(item, "a topic is empty")
+            topics.add(topic)
+        except _Bad as error:
+            problems.append(position(path, error.node, error.message))
+            bad = True
+    if bad:
+        raise _Skip
+    return frozenset(topics)
+
+
+def _joined(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> date | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return None
+    timestamp = (STR, _TAG + "timestamp")
+    if isinstance(node, yaml.ScalarNode) and node.tag in timestamp and _DATE.fullmatch(node.value):
+        try:
+            return date.fromisoformat(node.value)
+        except ValueError:
+            raise _Bad(node, f"`joined` {node.value} is not a real date") from None
+    raise _Bad(node, "`joined` must be a date written YYYY-MM-DD, such as 2024-01-15")
+
+
+def _fields(
+    node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool
+) -> Mapping[str, Any]:
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        raise _Bad(
+            node,
+            f"`fields` must be a mapping such as `fields: {{city: London}}`, not {_kind(node)}",
+        )
+    before = len(problems)
+    fields: dict[str, Any] = {}
+    for key, value in _pairs(node, path, problems, "custom field"):
+        try:
+            fields[_field_name(key)] = _field_value(value, key.value)
+        except _Bad as error:
+            problems.append(position(path, error.node, error.message))
+    if len(problems) > before:
+        raise _Skip
+    return fields
+
+
+def _field_name(node: yaml.ScalarNode) -> str:
+    name = str(node.value)
+    if not FIELD_NAME.fullmatch(name):
+        raise _Bad(
+            node,
+            f"custom field name `{name}` must be letters, digits and _ "
+            "(so templates can write subscriber.fields.NAME)",
+        )
+    return name
+
+
+def _field_value(node: yaml.Node, name: str) -> Any:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in _KINDS:
+        raise _Bad(
+            node,
+            f"custom field `{name}` must be a single value (text, number, "
+            f"true/false or date), not {_kind(node)}",
+        )
+    if node.tag == STR:
+        reason = text_problem(node.value)
+        if reason:
+            raise _Bad(node, f"custom field `{name}` {reason}")
+        return node.value
+    value = yaml.SafeLoader("").construct_object(node)
+    if isinstance(value, datetime) or not isinstance(value, _FIELD_SCALARS):
+        raise _Bad(node, f"custom field `{name}` must be a date without a time")
+    return value
+
+
+def make_subscriber(
+    email: str,
+    *,
+    name: str | None = None,
+    status: Status = Status.ACTIVE,
+    topics: Iterable[str] = (),
+    format: Format = Format.HTML,
+    joined: date | None = None,
+    fields: Mapping[str, Any] | None = None,
+    smtputf8: bool = False,
+) -> Subscriber:
+    """A Subscriber from plain values, held to the same rules as the file.
+
+    Raises AddressError for the address, InvalidSubscriberError for anything else.
+    """
+    normalized = normalize_address(email, smtputf8=smtputf8)
+    reasons = []
+    if name is not None and (reason := text_problem(name)):
+        reasons.append(f"the name {reason}")
+    topic_set = frozenset(topics)
+    for topic in sorted(topic_set):
+        if not topic.strip():
+            reasons.append("a topic is empty")
+        elif reason := text_problem(topic):
+            reasons.append(f"the topic {topic!r} {reason}")
+    for key, value in (fields or {}).items():
+        if not FIELD_NAME.fullmatch(key):
+            reasons.append(f"custom field name {key!r} must be letters, digits and _")
+        elif isinstance(value, datetime) or not isinstance(value, _FIELD_SCALARS):
+            reasons.append(f"custom field {key!r} must be text, a number, true/false or a date")
+        elif isinstance(value, str) and (reason := text_problem(value)):
+            reasons.append(f"custom field {key!r} {reason}")
+    if reasons:
+        raise InvalidSubscriberError(f"{normalized}: " + "; ".join(reasons))
+    return Subscriber(
+        email=normalized,
+        name=name or None,
+        status=Status(status),
+        topics=topic_set,
+        format=Format(format),
+        joined=joined,
+        fields=MappingProxyType(dict(fields or {})),
+    )
+
+
+class _Skip(_Bad):
+    """The problems were already reported one by one."""
+
+    def __init__(self) -> None:
+        pass
+
+
+_CHECKS = {
+    "email": _email,
+    "name": _name,
+    "status": _status,
+    "topics": _topics,
+    "format": _format,
+    "joined": _joined,
+    "fields": _fields,
+}
