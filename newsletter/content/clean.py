@@ -107,8 +107,11 @@ def _find_title(lines: list[str], kinds: list[_Kind]) -> int | None:
     for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
         if kind is not _Kind.TEXT:
             continue
-        if ln.word_count(line) > _TITLE_MAX_WORDS or line.endswith((":", ",", ";")):
+        words = ln.word_count(line)
+        if words > _TITLE_MAX_WORDS or line.endswith((":", ",", ";")):
             return None
+        if words >= 15 and line.endswith("."):
+            return None  # a sentence of prose, not a headline
         return i
     return None
 
@@ -273,7 +276,12 @@ _MD_CODE = re.compile(r"`+([^`]*)`+")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_SHELTER = 0xE000  # escaped characters hide in the private-use area while markup is removed
+
+
 def _md_inline(text: str) -> str:
+    text = _MD_ESCAPE.sub(lambda m: chr(_SHELTER + ord(m.group(1))), text)
     text = _MD_IMAGE.sub(lambda m: m.group(1), text)
     text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
     text = _MD_AUTOLINK.sub(lambda m: m.group(1), text)
@@ -281,7 +289,7 @@ def _md_inline(text: str) -> str:
     text = _MD_CODE.sub(lambda m: m.group(1), text)
     for _ in range(3):
         text = _MD_EMPH.sub(lambda m: m.group(2), text)
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", text)
+    return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - _SHELTER), text)
 
 
 def clean_markdown(body: str) -> tuple[str, ...]:

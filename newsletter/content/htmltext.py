@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from newsletter.content.repair import repair
 
-__all__ = ["FAVOR_PRECISION", "HtmlArticle", "extract_html"]
+__all__ = ["FAVOR_PRECISION", "MIN_WORDS", "HtmlArticle", "extract_html"]
 
 FAVOR_PRECISION = True
+MIN_WORDS = 15  # fewer words than this is not an article
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,8 @@ def extract_html(
     lines = [line for line in lines if line]
     if lines and title and lines[0].casefold() == title.casefold():
         lines = lines[1:]
-    if not lines:
-        return None
+    if sum(len(line.split()) for line in lines) < MIN_WORDS:
+        return None  # a menu or a caption, not an article
     return HtmlArticle(
         title=title,
         text="\n\n".join(lines),

@@ -85,9 +85,17 @@ _BYLINE = re.compile(
     r"(?:\s*(?:[,|/•·–—-]|\bfor\b|\bin\b|\bat\b|\bon\b).*)?$",
     re.I | re.X,
 )
-_NAME_TOKEN = re.compile(
-    r"^(?:[A-Z][a-zA-Z'’.-]*|[A-Z]\.|de|da|di|del|van|von|der|den|bin|binti|al|la|le|ibn|and|&)$"
+_NAME_PARTICLE = re.compile(
+    r"^(?:de|da|di|del|della|van|von|der|den|ter|bin|binti|al|el|la|le|ibn|and|&)$"
 )
+
+
+def _is_name_token(token: str) -> bool:
+    if _NAME_PARTICLE.match(token):
+        return True
+    core = token.replace("'", "").replace("’", "").replace(".", "").replace("-", "")
+    return token[:1].isupper() and core.isalpha()
+
 
 _CREDIT_TAIL = re.compile(
     r"\(\s*(?:photos?|photograph|image|picture|pic|credit|file\ photo|illustration|source)"
@@ -95,8 +103,9 @@ _CREDIT_TAIL = re.compile(
     re.I | re.X,
 )
 _CREDIT_HEAD = re.compile(
-    r"^(?:photos?|photograph|image|picture|pic|illustration|credit|image\ credit|photo\ credit)"
-    r"s?\s*(?:by\b|:|/)",
+    r"(?:^|[.!?)]\s+|[|/]\s*)"
+    r"(?:photos?|photograph|image|picture|pic|illustration|credit|image\ credit|photo\ credit)"
+    r"s?\s*(?:by\b|:|/)\s*\S",
     re.I | re.X,
 )
 _CREDIT_AGENCY = re.compile(
@@ -167,7 +176,7 @@ def looks_like_name(text: str) -> bool:
     tokens = text.split()
     if not 2 <= len(tokens) <= 5 or not tokens[0][:1].isupper() or not tokens[-1][:1].isupper():
         return False
-    return all(_NAME_TOKEN.match(t) for t in tokens)
+    return all(_is_name_token(t) for t in tokens)
 
 
 def byline_author(line: str) -> str | None:
@@ -179,7 +188,7 @@ def byline_author(line: str) -> str | None:
         return None
     name = match.group("name").strip(" .,")
     tokens = name.split()
-    if 1 <= len(tokens) <= 8 and all(_NAME_TOKEN.match(t) for t in tokens):
+    if 1 <= len(tokens) <= 8 and all(_is_name_token(t) for t in tokens):
         return name
     return None
 
@@ -188,7 +197,7 @@ def credit_of(line: str) -> str | None:
     """`line` when it is a photo caption or credit, else None."""
     if word_count(line) > 45:
         return None
-    if _CREDIT_TAIL.search(line) or _CREDIT_HEAD.match(line) or _CREDIT_AGENCY.search(line):
+    if _CREDIT_TAIL.search(line) or _CREDIT_HEAD.search(line) or _CREDIT_AGENCY.search(line):
         return line
     return None
 

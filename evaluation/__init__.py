@@ -1,0 +1,9 @@
+"""Measurements of the content pipeline against public data in ../shared/eval.
+
+Nothing here ships with the package: the scripts read the data where it lies at
+run time and print scores beside the baselines computed in the same run.
+
+    python -m evaluation            both reports
+    python -m evaluation.extraction HTML main-text extraction, word-shingle F1
+    python -m evaluation.summaries  extractive summaries, ROUGE
+"""

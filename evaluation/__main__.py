@@ -1,0 +1,17 @@
+"""Run every evaluation: `python -m evaluation`."""
+
+from __future__ import annotations
+
+from evaluation import extraction, summaries
+from evaluation.data import eval_dir
+
+
+def main() -> None:
+    root = eval_dir()
+    print("\n".join(extraction.report(root)))
+    print()
+    print("\n".join(summaries.report(root)))
+
+
+if __name__ == "__main__":
+    main()
