@@ -103,3 +103,20 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         capture_output=True,
         timeout=120,
     )
+
+
+# CI sets this so that tests needing Chromium, SpamAssassin or Postfix fail instead of skipping.
+REQUIRE_TOOLS = os.environ.get("NEWSLETTER_REQUIRE_TOOLS") == "1"
+
+
+def need_tool(command: str, package: str) -> str:
+    """The path of `command`; skips the test (fails it on CI) when it is not installed."""
+    import shutil
+
+    path = shutil.which(command) or (f"/usr/sbin/{command}" if Path(f"/usr/sbin/{command}").exists() else None)
+    if path is None:
+        message = f"{command} not installed: apt-get install {package}"
+        if REQUIRE_TOOLS:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
