@@ -38,7 +38,7 @@ def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None
     """
     status = Status(status)
     with locked(path, lock_path):
-        scan = _scan_for_edit(path, missing_ok=False)
+        scan = scan_for_edit(path, missing_ok=False)
         targets = _find(scan, email)
         todo = [e for e in targets if e.subscriber is None or e.subscriber.status is not status]
         if not todo:
@@ -54,7 +54,7 @@ def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None
             return lambda key, sub: key == entry.key and (sub is None or sub.status is status)
 
         new = edit.apply(scan.text, splices)
-        _write(path, scan, new, [expect(e) for e in scan.checked.entries])
+        write_checked(path, scan, new, [expect(e) for e in scan.checked.entries])
         return True
 
 
@@ -86,18 +86,21 @@ def add(
         smtputf8=smtputf8,
     )
     with locked(path, lock_path):
-        scan = _scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
+        scan = scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
         key = address_key(subscriber.email)
         for entry in scan.checked.entries:
             if entry.key == key and entry.subscriber is not None:
+                line = entry.node.start_mark.line + 1
+                message = f"{entry.subscriber.email} is already in {path} (line {line})"
+                if entry.subscriber.active:
+                    raise AlreadySubscribedError(f"{message}; nothing to add")
                 raise AlreadySubscribedError(
-                    f"{entry.subscriber.email} is already in {path} (status "
-                    f"{entry.subscriber.status.value}, line {entry.node.start_mark.line + 1}); "
-                    "use `newsletter subscribers resubscribe` to make it active again"
+                    f"{message}, {entry.subscriber.status.value}; "
+                    "`newsletter subscribers resubscribe` makes it active again"
                 )
         new = edit.apply(scan.text, edit.append(scan.text, scan.checked, [subscriber]))
         expected: list[Expected] = [(e.key, e.subscriber) for e in scan.checked.entries]
-        _write(path, scan, new, [*expected, (key, subscriber)], smtputf8=smtputf8)
+        write_checked(path, scan, new, [*expected, (key, subscriber)], smtputf8=smtputf8)
     return subscriber
 
 
@@ -108,7 +111,7 @@ def remove(path: Path, email: str, *, lock_path: Path | None = None) -> bool:
     """
     with locked(path, lock_path):
         try:
-            scan = _scan_for_edit(path, missing_ok=False)
+            scan = scan_for_edit(path, missing_ok=False)
         except SubscriberFileError as error:
             if not path.exists():
                 return False
@@ -121,7 +124,7 @@ def remove(path: Path, email: str, *, lock_path: Path | None = None) -> bool:
         kept: list[Expected] = [
             (e.key, e.subscriber) for e in scan.checked.entries if e not in targets
         ]
-        _write(path, scan, edit.apply(scan.text, splices), kept)
+        write_checked(path, scan, edit.apply(scan.text, splices), kept)
         return True
 
 
@@ -151,7 +154,7 @@ def _raw_email(entry: Entry) -> str | None:
     return None
 
 
-def _scan_for_edit(
+def scan_for_edit(
     path: Path, *, missing_ok: bool, smtputf8: bool = True, strict: bool = False
 ) -> Scan:
     """Read and check the file before an edit. Editing needs a file that parses; `strict`
@@ -165,7 +168,9 @@ def _scan_for_edit(
     return scan
 
 
-def _write(path: Path, before: Scan, text: str, expected: list[Expected], **options: bool) -> None:
+def write_checked(
+    path: Path, before: Scan, text: str, expected: list[Expected], **options: bool
+) -> None:
     """Read `text` back; write it only if it holds exactly the expected entries and no
     problem the file did not already have."""
     after = scan_text(text, path, smtputf8=options.get("smtputf8", True))
