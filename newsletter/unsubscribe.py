@@ -113,7 +113,8 @@ def _create_secret(path: Path) -> None:
 
 
 def _normalize(email: str) -> str:
-    return email.strip().lower()
+    # The subscriber file's notion of identity: addresses that differ only in case are one.
+    return email.strip().casefold()
 
 
 def make_token(secret: bytes, list_id: str, email: str) -> str:

@@ -1,0 +1,57 @@
+"""`newsletter serve`: the web side (one-click unsubscribe, preferences, archive) under uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from newsletter.cli.context import CliContext, handle_errors, pass_cli
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8025,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    envvar="FORWARDED_ALLOW_IPS",
+    help="Proxies trusted for X-Forwarded-For/-Proto, comma-separated (default: 127.0.0.1).",
+)
+@pass_cli
+@handle_errors
+def serve(cli: CliContext, host: str, port: int, forwarded_allow_ips: str | None) -> None:
+    """Run the web side: one-click unsubscribe (RFC 8058), preferences, the issue archive
+    and its Atom feed.
+
+    Put it behind a TLS reverse proxy that answers at the config's site_url; see
+    docs/deploying.md. Stop it with Ctrl-C or SIGTERM.
+
+    \b
+    Example:
+        newsletter serve --port 8025
+        curl -d List-Unsubscribe=One-Click http://127.0.0.1:8025/unsubscribe/TOKEN
+    """
+    from newsletter.config import load_config
+    from newsletter.web import create_app
+    from newsletter.web.server import bound_socket, make_server
+
+    folder = cli.folder()
+    app = create_app(folder)
+    site_url = load_config(folder.config_path).site_url
+    server = make_server(app, host, port, forwarded_allow_ips=forwarded_allow_ips)
+    try:
+        sock = bound_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    bound_host, bound_port = sock.getsockname()[:2]
+    cli.say(
+        f"Serving {folder.root} on http://{bound_host}:{bound_port}/ "
+        f"(public address: {site_url}); Ctrl-C stops."
+    )
+    server.run(sockets=[sock])
