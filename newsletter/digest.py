@@ -80,7 +80,7 @@ def _merge(group: list[_Candidate], config: Config) -> Item:
     lead = group[0]
     sources: list[SourceRef] = []
     for c in group:
-        ref = SourceRef(c.article.source or config.name, c.article.url)
+        ref = SourceRef(c.article.source or _domain(c.article.url), c.article.url)
         if ref not in sources:
             sources.append(ref)
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
@@ -114,6 +114,12 @@ def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> Sect
     return rules[-1] if rules and not any(r.keywords for r in rules[-1:]) else DEFAULT_SECTION
 
 
+def _domain(url: str | None) -> str:
+    """A source's name when it has none: its web address's host, without `www.`."""
+    host = re.sub(r"^[a-z]+://", "", url or "").split("/")[0]
+    return host.removeprefix("www.")
+
+
 def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Section, ...]:
     """Items grouped by section; past the per-section or per-issue limit they are linked as more."""
     limit = config.digest.max_per_section
@@ -136,7 +142,7 @@ def _subject(config: Config, day: date, number: int, sections: tuple[Section, ..
         return override
     top = sections[0].items[0].title if sections and sections[0].items else "no new stories"
     count = sum(len(s.items) for s in sections)
-    more = f", and {count - 1} more" if count > 1 else ""
+    more = f" (+{count - 1} more)" if count > 1 else ""
     template = config.digest.subject or "{name} #{number}: {top}{more}"
     subject = template.format(
         name=config.name, number=number, top=top, more=more, date=day.isoformat(), count=count
