@@ -220,13 +220,14 @@ def clean_scraped(text: str) -> CleanText:
         highlights = [
             ln.strip_bullet(lines[i]) for i in range(start, first) if kinds[i] is _Kind.BULLET
         ]
+        headings = _subheadings(lines, kinds, first, last)
         for i in range(first, last + 1):
             line, kind = lines[i], kinds[i]
             if kind is _Kind.BULLET:
                 paragraphs.append(ln.strip_bullet(line))
             elif kind is not _Kind.TEXT:
                 continue
-            elif _is_subheading(lines, kinds, i, last):
+            elif i in headings:
                 subheadings.append(line)
             elif ln.is_paragraph_like(line) or ln.ends_sentence(line):
                 paragraphs.append(line)
@@ -248,16 +249,24 @@ def clean_scraped(text: str) -> CleanText:
     )
 
 
-def _is_subheading(lines: list[str], kinds: list[_Kind], i: int, last: int) -> bool:
-    """A short unpunctuated line (or a short question) that a paragraph follows."""
-    line = lines[i]
-    short_question = line.endswith("?") and ln.word_count(line) <= 12
-    if not (ln.is_heading_like(line) or short_question):
-        return False
-    if ln.is_paragraph_like(line) and not short_question:
-        return False
-    following = [j for j in range(i + 1, last + 1) if kinds[j] is _Kind.TEXT]
-    return bool(following) and ln.is_paragraph_like(lines[following[0]])
+def _is_question_heading(line: str) -> bool:
+    return line.endswith("?") and 3 <= ln.word_count(line) <= 12 and line[:1] not in "\"'‘“"
+
+
+def _subheadings(lines: list[str], kinds: list[_Kind], first: int, last: int) -> set[int]:
+    """Indices of subheadings in the body span: short lines that a paragraph follows.
+
+    Statement-like lines without end punctuation always qualify. Short questions
+    qualify when the article uses other subheadings or the question is in title
+    case; otherwise they are questions in the prose (a reader's comment, a quote).
+    """
+    text_at = [i for i in range(first, last + 1) if kinds[i] is _Kind.TEXT]
+    followed = {a for a, b in itertools.pairwise(text_at) if ln.is_paragraph_like(lines[b])}
+    plain = {i for i in followed if ln.is_heading_like(lines[i])}
+    questions = {i for i in followed if _is_question_heading(lines[i])}
+    if not plain:
+        questions = {i for i in questions if ln.is_title_case(lines[i])}
+    return plain | questions
 
 
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")

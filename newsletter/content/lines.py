@@ -9,14 +9,17 @@ with "By", ends with a parenthesized credit), not about any one site's wording.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "byline_author",
     "credit_of",
+    "ends_sentence",
     "is_boilerplate",
     "is_bullet",
     "is_heading_like",
     "is_paragraph_like",
+    "is_title_case",
     "looks_like_name",
     "source_names",
     "strip_bullet",
@@ -126,6 +129,7 @@ _NAMED = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def word_count(line: str) -> int:
     """Number of words in `line` (runs of letters and digits)."""
     return len(_WORD.findall(line))
@@ -145,7 +149,13 @@ def is_paragraph_like(line: str) -> bool:
 def is_heading_like(line: str) -> bool:
     """True for a short line without end punctuation (a title or a subheading)."""
     n = word_count(line)
-    return 0 < n <= 14 and len(line) <= 110 and not re.search(r"[.!…:;,]$", line)
+    return 0 < n <= 14 and len(line) <= 110 and not re.search(r"""[.!?…:;,]["'’”)\]]*$""", line)
+
+
+def is_title_case(line: str) -> bool:
+    """True when nearly all words of four letters or more are capitalized ("Can Rules Work?")."""
+    words = [w for w in _WORD.findall(line) if len(w) >= 4]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def is_bullet(line: str) -> bool:

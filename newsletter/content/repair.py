@@ -15,30 +15,40 @@ import ftfy
 
 __all__ = ["repair"]
 
-# Word characters plus the punctuation that can sit right before a lost NBSP.
-_BEFORE = r"[^\W_]|[.,;:!)\]%]"
-# What can follow a lost NBSP: a word, an opening bracket, a currency sign.
-# Never a quote: `"Why?" he asked` is a real question.
-_AFTER = r"[^\W_]|[(\[$£€]"
-
-_URL = r"(?:https?://|www\.)\S+|\S+\?\w+=\S*"
-# A `?` glued between two words, or right after a sentence mark and before a word.
-_EVIDENCE = re.compile(rf"{_URL}|(?P<q>(?<=[^\W_])\?(?=[^\W_])|(?<=[.,;:])\?(?=[^\W_(]))")
-_INNER = re.compile(rf"{_URL}|(?P<q>(?<={_BEFORE})\?(?={_AFTER}))")
+# A `?` glued between two words, or right after a sentence mark and before a word:
+# never written on purpose, so a sign that NBSPs were lost on the way.
+_EVIDENCE = re.compile(r"(?<=[^\W_])\?(?=[^\W_])|(?<=[.,;:])\?(?=[^\W_(])")
+# Where a lost NBSP sits: after a word or a closing mark, before a word or an opening
+# bracket or a currency sign. Never before a quote: `"Why?" he asked` is a question.
+_INNER = re.compile(r"(?:(?<=[^\W_])|(?<=[.,;:!)\]%]))\?(?=[^\W_]|[(\[$£€])")
 # `?` left dangling at a line end after a bracket or a sentence mark, or alone.
 _TRAILING = re.compile(r"(?<=[.,;:)\]])\?+(?=[ \t]*$)|^[ \t]*\?(?=[ \t]*\S)|(?<= )\?(?= )", re.M)
+# UTF-8 read as Latin-1/Windows-1252 always shows one of these lead characters.
+_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4]")
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BLANKS = re.compile(r"\n{3,}")
 
 
+def _in_url(text: str, at: int) -> bool:
+    """True when position `at` lies in a URL-like token (a `?` there is a query string)."""
+    left = text.rfind(" ", 0, at) + 1
+    right = text.find(" ", at)
+    token = text[left : right if right >= 0 else len(text)]
+    return "://" in token or token.startswith("www.") or "=" in token[at - left :]
+
+
 def _has_nbsp_damage(text: str) -> bool:
-    return any(m.group("q") for m in _EVIDENCE.finditer(text))
+    return any(not _in_url(text, m.start()) for m in _EVIDENCE.finditer(text))
 
 
-def _space_for_question_mark(match: re.Match[str]) -> str:
-    return " " if match.group("q") else match.group(0)
+def _space_unless_url(match: re.Match[str]) -> str:
+    return "?" if _in_url(match.string, match.start()) else " "
+
+
+_FIX_ALL = ftfy.TextFixerConfig()
+_FIX_NO_ENCODING = ftfy.TextFixerConfig(fix_encoding=False)
 
 
 def repair(text: str) -> str:
@@ -54,10 +64,12 @@ def repair(text: str) -> str:
     Lines are stripped, runs of spaces collapsed, and blank lines kept (at most one
     in a row) because they separate paragraphs.
     """
-    text = ftfy.fix_text(text)
+    if not text.isascii():
+        config = _FIX_ALL if _MOJIBAKE_LEAD.search(text) else _FIX_NO_ENCODING
+        text = ftfy.fix_text(text, config)
     text = _INVISIBLE.sub("", text)
-    if _has_nbsp_damage(text):
-        text = _INNER.sub(_space_for_question_mark, text)
+    if "?" in text and _has_nbsp_damage(text):
+        text = _INNER.sub(_space_unless_url, text)
         text = _TRAILING.sub("", text)
     text = _SPACES.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]

@@ -44,6 +44,7 @@ Listen to this article
 5 min read
 By?Tomás Reyes, Coastal Times
 Nurses in the hill districts say that the outages used to spoil whole batches of vaccines.?Since the panels went up, they have not lost a single dose.
+Power for the cold chain
 The health ministry installed solar kits in 120 clinics this spring, paid for by a regional development fund.
 Why did the grid fail so often?
 Engineers blame old lines that were never designed for the load the towns now put on them. Storms make things worse every winter.

@@ -62,9 +62,29 @@ def test_subheadings_are_kept_out_of_paragraphs() -> None:
 
 
 def test_question_subheadings_are_recognized() -> None:
-    """A short question followed by a paragraph is a subheading too."""
+    """In an article with subheadings, a short question before a paragraph is one too."""
     clean = clean_scraped(CLINIC)
-    assert clean.subheadings == ("Why did the grid fail so often?", "Will the scheme grow?")
+    assert clean.subheadings == (
+        "Power for the cold chain",
+        "Why did the grid fail so often?",
+        "Will the scheme grow?",
+    )
+
+
+def test_questions_in_prose_stay_paragraphs() -> None:
+    """Without other subheadings, questions and short quotes are part of the prose."""
+    text = (
+        "Readers Respond to the Gadget List\n"
+        "The magazine asked readers which gadgets it had missed from its list this year.\n"
+        "What about the pocket radio?\n"
+        "It changed how people heard the news, and it cost almost nothing to run.\n"
+        '"I carried mine everywhere."\n'
+        "Several readers also named the first portable music players of the eighties."
+    )
+    clean = clean_scraped(text)
+    assert clean.subheadings == ()
+    assert "What about the pocket radio?" in clean.paragraphs
+    assert '"I carried mine everywhere."' in clean.paragraphs
 
 
 def test_teaser_bullets_become_highlights() -> None:
