@@ -7,7 +7,7 @@ chatter on stderr. Exit 0 when done, 2 when the input was wrong and nothing chan
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,12 @@ def list_(cli: CliContext, status: str | None, as_json: bool) -> None:
     metavar="KEY=VALUE",
     help="A custom field for templates (subscriber.fields.KEY); repeat for more.",
 )
+@click.option(
+    "--joined",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="When they joined (default: today).",
+)
 @_smtputf8_option
 @pass_cli
 @handle_errors
@@ -110,9 +116,10 @@ def add(
     topics: tuple[str, ...],
     fmt: str,
     fields: tuple[str, ...],
+    joined: datetime | None,
     smtputf8: bool,
 ) -> None:
-    """Add an active subscriber at the end of the list, joined today.
+    """Add an active subscriber at the end of the list.
 
     An address already in the file (whatever its status) is refused with exit 2:
     `resubscribe` brings back someone who left.
@@ -132,7 +139,7 @@ def add(
         topics=topics,
         format=Format(fmt),
         fields=_parse_fields(fields),
-        joined=date.today(),
+        joined=joined.date() if joined else date.today(),
         lock_path=folder.subscribers_lock_path,
         smtputf8=_smtputf8(folder, smtputf8),
     )

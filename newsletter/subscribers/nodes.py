@@ -103,6 +103,14 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: Path) -> Problem:
     what = error.problem or error.context or "not valid YAML"
     if "'\\t'" in what:
         what = "a tab where YAML expects spaces"
+    if error.context == "while scanning a quoted scalar" and error.context_mark:
+        mark = error.context_mark  # the opening quote, not the end of the file
+        return Problem(
+            path,
+            mark.line + 1,
+            mark.column + 1,
+            "YAML syntax error: this quoted value is never closed; add the closing quote",
+        )
     message = f"YAML syntax error: {what}"
     if error.context and error.context_mark and error.problem_mark:
         message += f" ({error.context} at line {error.context_mark.line + 1})"

@@ -100,9 +100,10 @@ def check_document(root: yaml.Node | None, path: Path, *, smtputf8: bool = False
             )
         )
         return Checked(root, None, [], problems)
-    found = False
+    found = unknown = False
     for key, value in _pairs(root, path, problems, "top-level"):
         if key.value != "subscribers":
+            unknown = True
             problems.append(
                 position(
                     path,
@@ -126,7 +127,7 @@ def check_document(root: yaml.Node | None, path: Path, *, smtputf8: bool = False
                     "`subscribers:` must be a list of entries, each starting with `- email:`",
                 )
             )
-    if not found:
+    if not found and not unknown:
         problems.append(position(path, root, "no `subscribers:` list in this file"))
     entries = check_entries(items, path, problems, smtputf8=smtputf8)
     return Checked(root, seq, entries, problems)
