@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,9 @@ class Config:
         return f"{label}.{self.sender.domain}"
 
 
-_HINT = "Fix the lines above in newsletter.yaml; the README's configuration reference lists every key."
+_HINT = (
+    "Fix the lines above in newsletter.yaml; the README's configuration reference lists every key."
+)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -120,14 +122,16 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def fields(
-        self, node: yaml.Node, spec: dict[str, Callable[[yaml.Node], Any]], required: set[str]
+        self, node: yaml.Node, spec: Mapping[str, Callable[[yaml.Node], Any]], required: set[str]
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         seen_nodes: dict[str, yaml.Node] = {}
         for key, key_node, value_node in mapping_items(self.path, node, self.problems):
             if key not in spec:
                 known = ", ".join(sorted(spec))
-                self.problems.append(where(self.path, key_node, f"unknown key `{key}` (known: {known})"))
+                self.problems.append(
+                    where(self.path, key_node, f"unknown key `{key}` (known: {known})")
+                )
                 continue
             seen_nodes[key] = value_node
             converted = spec[key](value_node)
@@ -187,7 +191,9 @@ class _Reader:
         try:
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            return self.fail(node, f"unknown timezone `{value}` (use an IANA name like Europe/Paris)")
+            return self.fail(
+                node, f"unknown timezone `{value}` (use an IANA name like Europe/Paris)"
+            )
 
     def strings(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.SequenceNode):
@@ -219,7 +225,9 @@ class _Reader:
         values = self.fields(node, spec, set())
         kinds = [k for k in ("folder", "feed") if k in values]
         if len(kinds) != 1:
-            return self.fail(node, "each source needs exactly one of `folder: PATH` or `feed: URL-OR-PATH`")
+            return self.fail(
+                node, "each source needs exactly one of `folder: PATH` or `feed: URL-OR-PATH`"
+            )
         kind = kinds[0]
         return SourceConfig(kind, values[kind], values.get("name"), values.get("timeout", 20.0))
 

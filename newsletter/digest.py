@@ -124,15 +124,21 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     """Items grouped by section; past the per-section or per-issue limit they are linked as more."""
     limit = config.digest.max_per_section
     order = [r.key for r in config.sections] + [DEFAULT_SECTION.key]
-    titles = {r.key: r.title for r in config.sections} | {DEFAULT_SECTION.key: DEFAULT_SECTION.title}
+    titles = {r.key: r.title for r in config.sections} | {
+        DEFAULT_SECTION.key: DEFAULT_SECTION.title
+    }
     out = []
     for key in dict.fromkeys(order):
         main = [i for i in kept if i.section == key]
         overflow = [i for i in over if i.section == key]
         if main:
-            out.append(Section(key, titles[key], tuple(main[:limit]), tuple(main[limit:] + overflow)))
+            out.append(
+                Section(key, titles[key], tuple(main[:limit]), tuple(main[limit:] + overflow))
+            )
     # Sections with more stories, and stories told by more sources, come first.
-    out.sort(key=lambda s: (-max(len(i.sources) for i in s.items), -len(s.items), order.index(s.key)))
+    out.sort(
+        key=lambda s: (-max(len(i.sources) for i in s.items), -len(s.items), order.index(s.key))
+    )
     return tuple(out)
 
 

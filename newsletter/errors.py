@@ -1,15 +1,15 @@
 """The one exception tree of the package; every error says what to do next.
 
-    NewsletterError                  base; `exit_code` picks the CLI's exit status
-    ├── InputError (exit 2)          the user's files or flags are wrong; nothing was sent
-    │   ├── ConfigError              newsletter.yaml (file, line)
-    │   ├── SubscriberFileError      subscribers.yaml, carries every problem found
-    │   ├── TemplateError            a template failed to load or render (file, line)
-    │   ├── SmtpUrlError             a malformed --smtp-url / NEWSLETTER_SMTP_URL
-    │   ├── EmptyIssueError          no articles for the date and --allow-empty not given
-    │   └── LockedError              another run holds the folder's lock
-    └── DeliveryError (exit 1)       the run started but could not go on
-        └── RunAbortedError          the relay refused the whole run (auth, TLS, every connection)
+NewsletterError                  base; `exit_code` picks the CLI's exit status
+├── InputError (exit 2)          the user's files or flags are wrong; nothing was sent
+│   ├── ConfigError              newsletter.yaml (file, line)
+│   ├── SubscriberFileError      subscribers.yaml, carries every problem found
+│   ├── TemplateError            a template failed to load or render (file, line)
+│   ├── SmtpUrlError             a malformed --smtp-url / NEWSLETTER_SMTP_URL
+│   ├── EmptyIssueError          no articles for the date and --allow-empty not given
+│   └── LockedError              another run holds the folder's lock
+└── DeliveryError (exit 1)       the run started but could not go on
+    └── RunAbortedError          the relay refused the whole run (auth, TLS, every connection)
 """
 
 from __future__ import annotations

@@ -26,7 +26,9 @@ def run_lock(path: Path, what: str) -> Iterator[None]:
     except Timeout:
         try:
             holder = json.loads(info.read_text())
-            who = f"pid {holder['pid']} on {holder['host']}, {holder['what']} since {holder['since']}"
+            who = (
+                f"pid {holder['pid']} on {holder['host']}, {holder['what']} since {holder['since']}"
+            )
         except (OSError, ValueError, KeyError):
             who = "another process"
         raise LockedError(

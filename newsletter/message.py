@@ -86,7 +86,9 @@ class Composer:
         self.config = config
         self.rendered = rendered
         sender = config.sender
-        self.from_header = formataddr((clean_phrase(sender.name or config.name), sender.address), "utf-8")
+        self.from_header = formataddr(
+            (clean_phrase(sender.name or config.name), sender.address), "utf-8"
+        )
         self.subject_header = encode_header_value("Subject", rendered.subject)
         label = clean_phrase(config.name).replace('"', "'")
         self.list_id = f'"{label}" <{config.list_id}>' if label.isascii() else f"<{config.list_id}>"

@@ -44,7 +44,11 @@ def digest_data(digest: Digest) -> dict[str, Any]:
 
 
 def digest_outline(digest: Digest) -> str:
-    lines = [f"{digest.name} #{digest.number}, {digest.date.isoformat()}", f"Subject: {digest.subject}", ""]
+    lines = [
+        f"{digest.name} #{digest.number}, {digest.date.isoformat()}",
+        f"Subject: {digest.subject}",
+        "",
+    ]
     if not digest.items:
         lines.append("(no articles for this date)")
     for section in digest.sections:

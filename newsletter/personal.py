@@ -12,7 +12,7 @@ from datetime import datetime
 from newsletter.config import Config
 from newsletter.message import Composer, Links, Outgoing
 from newsletter.model import Digest, Subscriber
-from newsletter.render import Renderer, RenderedIssue
+from newsletter.render import RenderedIssue, Renderer
 
 
 class Personalizer:
@@ -32,7 +32,11 @@ class Personalizer:
         self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
 
     def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
-        topics = subscriber.topics & {s.key for s in self.digest.sections} if subscriber.topics else frozenset()
+        topics = (
+            subscriber.topics & {s.key for s in self.digest.sections}
+            if subscriber.topics
+            else frozenset()
+        )
         key = topics if subscriber.topics else frozenset()
         cached = self._audiences.get(key)
         if cached is None:
@@ -51,7 +55,11 @@ class Personalizer:
     def links(self, subscriber: Subscriber) -> Links:
         u = self._unsubscribe
         token = u.make_token(self.secret, self.config.list_id, subscriber.email)
-        return Links(u.unsubscribe_url(self.config, token), u.preferences_url(self.config, token), u.mailto(self.config, token))
+        return Links(
+            u.unsubscribe_url(self.config, token),
+            u.preferences_url(self.config, token),
+            u.mailto(self.config, token),
+        )
 
     def composer_for(self, subscriber: Subscriber) -> Callable[[datetime], Outgoing]:
         _, composer = self.audience(subscriber)
@@ -63,5 +71,10 @@ class Personalizer:
         """The issue as a web page: every section, no personal data."""
         rendered, _ = self.audience(Subscriber(email="reader@example.invalid"))
         archive = f"{self.config.site_url}/archive/"
-        generic = {"greeting": "Hello,", "email": "you", "unsubscribe": archive, "preferences": archive}
+        generic = {
+            "greeting": "Hello,",
+            "email": "you",
+            "unsubscribe": archive,
+            "preferences": archive,
+        }
         return rendered.html.fill({k: "" for k in rendered.html.keys} | generic)

@@ -70,7 +70,7 @@ class _Fields(dict[str, str]):
     def __getitem__(self, key: str) -> str:
         return marker(f"fields.{key}")
 
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         return marker(f"fields.{key}")
 
 

@@ -26,7 +26,6 @@ from newsletter.errors import EmptyIssueError, InputError
 from newsletter.folder import Folder
 from newsletter.issue import Issue, load_issue
 from newsletter.lock import run_lock
-from newsletter.message import Composer, Links
 from newsletter.model import Subscriber
 from newsletter.personal import Personalizer
 from newsletter.render import Renderer

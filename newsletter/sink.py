@@ -28,7 +28,9 @@ class StoringHandler:
         self.announce = announce
         self.lock = threading.Lock()
         out.mkdir(parents=True, exist_ok=True)
-        existing = [int(m.group(1)) for p in out.glob("*.eml") if (m := re.match(r"(\d+)-", p.name))]
+        existing = [
+            int(m.group(1)) for p in out.glob("*.eml") if (m := re.match(r"(\d+)-", p.name))
+        ]
         self.counter = itertools.count(max(existing, default=0) + 1)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -47,7 +49,11 @@ class Sink:
     """`with Sink(out) as sink:` runs the server on loopback; `sink.url` is its SMTP URL."""
 
     def __init__(
-        self, out: Path, host: str = "127.0.0.1", port: int = 0, announce: Callable[[str], None] = lambda s: None
+        self,
+        out: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        announce: Callable[[str], None] = lambda s: None,
     ) -> None:
         self.host = host
         self.port = port or free_port(host)

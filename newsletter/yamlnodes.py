@@ -23,7 +23,9 @@ def compose_file(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
     except OSError as error:
         return None, [Problem(path, None, None, f"cannot read: {error.strerror}")]
     problems = [
-        Problem(path, n, text.splitlines()[n - 1].index("\t") + 1, "tab character; indent with spaces")
+        Problem(
+            path, n, text.splitlines()[n - 1].index("\t") + 1, "tab character; indent with spaces"
+        )
         for n, line in enumerate(text.splitlines(), start=1)
         if "\t" in line[: len(line) - len(line.lstrip())]
     ]

@@ -41,7 +41,9 @@ class RecordingHandler:
     messages: list[Received] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         answer = self.answers.get(address)
         if answer:
             return answer
@@ -49,7 +51,9 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.messages.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 OK queued"
 
 
@@ -91,7 +95,12 @@ def folder(tmp_path: Path) -> Path:
     return target
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """Run `python -m newsletter ARGS` as a real subprocess."""
     full_env = {k: v for k, v in os.environ.items()}
     full_env.update(env or {})
@@ -113,7 +122,9 @@ def need_tool(command: str, package: str) -> str:
     """The path of `command`; skips the test (fails it on CI) when it is not installed."""
     import shutil
 
-    path = shutil.which(command) or (f"/usr/sbin/{command}" if Path(f"/usr/sbin/{command}").exists() else None)
+    path = shutil.which(command) or (
+        f"/usr/sbin/{command}" if Path(f"/usr/sbin/{command}").exists() else None
+    )
     if path is None:
         message = f"{command} not installed: apt-get install {package}"
         if REQUIRE_TOOLS:

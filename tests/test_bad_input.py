@@ -25,7 +25,9 @@ def test_missing_config(tmp_path: Path, smtp_server: SmtpServer) -> None:
 def test_malformed_config_names_line_and_column(folder: Path, smtp_server: SmtpServer) -> None:
     """A YAML syntax error is reported as newsletter.yaml:LINE:COL."""
     config = folder / "newsletter.yaml"
-    config.write_text(config.read_text().replace("name: The Morning Sample\n", "name: [unclosed\n", 1))
+    config.write_text(
+        config.read_text().replace("name: The Morning Sample\n", "name: [unclosed\n", 1)
+    )
     code, err = send(folder, smtp_server)
     assert code == 2
     assert "newsletter.yaml:" in err and "YAML syntax" in err
@@ -36,7 +38,11 @@ def test_malformed_config_names_line_and_column(folder: Path, smtp_server: SmtpS
 def test_unknown_and_wrong_keys_all_reported(folder: Path, smtp_server: SmtpServer) -> None:
     """Every problem in the config is listed at once, each with its line."""
     config = folder / "newsletter.yaml"
-    text = config.read_text().replace("  rate: 50", "  rate: fast").replace("timezone: Europe/London", "timezone: Mars/Olympus")
+    text = (
+        config.read_text()
+        .replace("  rate: 50", "  rate: fast")
+        .replace("timezone: Europe/London", "timezone: Mars/Olympus")
+    )
     config.write_text(text + "colour: blue\n")
     code, err = send(folder, smtp_server)
     assert code == 2
@@ -77,12 +83,16 @@ def test_unreachable_server_stops_with_one_message(folder: Path) -> None:
     assert b'"failed": 0' in status.stdout
 
 
-def test_missing_template_variable_names_template_line(folder: Path, smtp_server: SmtpServer) -> None:
+def test_missing_template_variable_names_template_line(
+    folder: Path, smtp_server: SmtpServer
+) -> None:
     """A typo in a template fails loudly with the template's file and line, before anything is sent."""
     from newsletter.render import PACKAGE_TEMPLATES
 
     text = (PACKAGE_TEMPLATES / "email.txt.j2").read_text()
-    (folder / "templates" / "email.txt.j2").write_text(text.replace("{{ issue.number }}", "{{ issue.numbr }}", 1))
+    (folder / "templates" / "email.txt.j2").write_text(
+        text.replace("{{ issue.number }}", "{{ issue.numbr }}", 1)
+    )
     code, err = send(folder, smtp_server)
     assert code == 2
     assert "email.txt.j2:" in err and "numbr" in err
@@ -98,7 +108,10 @@ def test_empty_day_sends_nothing_unless_allowed(folder: Path, smtp_server: SmtpS
     assert smtp_server.messages == []
     code, err = send(folder, smtp_server, "--date", "2001-01-01", "--allow-empty")
     assert code == 0, err
-    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ada@example.com", "ken@example.net"]
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        "ada@example.com",
+        "ken@example.net",
+    ]
     assert "2 whose topics match nothing" in err
 
 

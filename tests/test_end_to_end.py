@@ -64,8 +64,18 @@ def test_headers_of_a_correct_newsletter_message(sent: SmtpServer) -> None:
     ids = set()
     for received in sent.messages:
         message = parse(received.data)
-        for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe",
-                     "List-Unsubscribe-Post", "Auto-Submitted", "MIME-Version"):
+        for name in (
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Auto-Submitted",
+            "MIME-Version",
+        ):
             assert len(message.get_all(name, [])) == 1, name
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["Auto-Submitted"] == "auto-generated"
@@ -110,12 +120,13 @@ def test_structure_text_first_quoted_printable(sent: SmtpServer) -> None:
 
 def test_topics_choose_the_sections(sent: SmtpServer) -> None:
     """A subscriber with topics gets only those sections; one without topics gets every section."""
-    bodies = {
-        r.rcpt_tos[0]: plain_text(r.data) for r in sent.messages
-    }
+    bodies = {r.rcpt_tos[0]: plain_text(r.data) for r in sent.messages}
     assert "Technology\n==========" in bodies["grace@example.org"]
     assert "Towns and cities" not in bodies["grace@example.org"]
-    assert "Towns and cities" in bodies["ada@example.com"] and "Technology" in bodies["ada@example.com"]
+    assert (
+        "Towns and cities" in bodies["ada@example.com"]
+        and "Technology" in bodies["ada@example.com"]
+    )
     assert "Technology\n==" not in bodies["margaret@example.com"]
 
 
@@ -128,8 +139,12 @@ def test_personal_values_are_filled_and_escaped(sent: SmtpServer) -> None:
                 assert "\ue000" not in part.get_content()
         plain = plain_text(received.data)
         assert received.rcpt_tos[0] in plain
-        first = {"ada@example.com": "Ada", "grace@example.org": "Grace", "ken@example.net": "Ken",
-                 "margaret@example.com": "Margaret"}[received.rcpt_tos[0]]
+        first = {
+            "ada@example.com": "Ada",
+            "grace@example.org": "Grace",
+            "ken@example.net": "Ken",
+            "margaret@example.com": "Margaret",
+        }[received.rcpt_tos[0]]
         assert f"Hi {first}," in plain
 
 
@@ -143,7 +158,9 @@ def test_second_send_sends_nothing(folder: Path, sent: SmtpServer) -> None:
 
 def test_test_send_goes_only_to_the_given_address(folder: Path, smtp_server: SmtpServer) -> None:
     """`send --to` delivers one copy to any address and leaves the subscribers' issue unsent."""
-    result = run_cli("-C", str(folder), "send", "--to", "editor@example.net", "--smtp-url", smtp_server.url)
+    result = run_cli(
+        "-C", str(folder), "send", "--to", "editor@example.net", "--smtp-url", smtp_server.url
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert [m.rcpt_tos for m in smtp_server.messages] == [["editor@example.net"]]
     real = run_cli("-C", str(folder), "send", "--smtp-url", smtp_server.url)

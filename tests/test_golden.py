@@ -44,13 +44,33 @@ def check(name: str, actual: str) -> None:
 @pytest.mark.parametrize("fmt", ["text", "html"])
 def test_rendered_parts_match_golden(dated: Path, fmt: str) -> None:
     """The text and HTML a subscriber gets are exactly the reviewed ones."""
-    result = run_cli("-C", str(dated), "preview", "--date", DAY, "--subscriber", "ada@example.com", "--format", fmt)
+    result = run_cli(
+        "-C",
+        str(dated),
+        "preview",
+        "--date",
+        DAY,
+        "--subscriber",
+        "ada@example.com",
+        "--format",
+        fmt,
+    )
     assert result.returncode == 0, result.stderr.decode()
     check(f"sample-ada.{fmt if fmt == 'html' else 'txt'}", result.stdout.decode())
 
 
 def test_message_matches_golden(dated: Path) -> None:
     """The whole message, headers and encoding included, is the reviewed one (Date, Message-ID, boundary masked)."""
-    result = run_cli("-C", str(dated), "preview", "--date", DAY, "--subscriber", "ken@example.net", "--format", "eml")
+    result = run_cli(
+        "-C",
+        str(dated),
+        "preview",
+        "--date",
+        DAY,
+        "--subscriber",
+        "ken@example.net",
+        "--format",
+        "eml",
+    )
     assert result.returncode == 0, result.stderr.decode()
     check("sample-ken.eml", mask(result.stdout.decode("ascii")))

@@ -11,8 +11,17 @@ import pytest
 from tests.conftest import SHARED, run_cli
 
 SEEDS = SHARED / "seeds"
-BOILERPLATE = ("Most read", "Loading", "Disclaimer", "Share link", "Related News", "Subscribe to",
-               "Stay on top", "PHOTO", "versatile fintech analyst")
+BOILERPLATE = (
+    "Most read",
+    "Loading",
+    "Disclaimer",
+    "Share link",
+    "Related News",
+    "Subscribe to",
+    "Stay on top",
+    "PHOTO",
+    "versatile fintech analyst",
+)
 
 
 @pytest.fixture

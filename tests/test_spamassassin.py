@@ -45,7 +45,9 @@ def test_hostile_name_scores_at_most_zero(folder: Path, tmp_path: Path) -> None:
     from newsletter.subscribers import add
 
     add(folder / "subscribers.yaml", "zoe@example.net", name='Zoë "Z" <O\'Brien>')
-    result = run_cli("-C", str(folder), "preview", "--subscriber", "zoe@example.net", "--format", "eml")
+    result = run_cli(
+        "-C", str(folder), "preview", "--subscriber", "zoe@example.net", "--format", "eml"
+    )
     assert result.returncode == 0, result.stderr.decode()
     points, details = score(result.stdout, tmp_path)
     assert points <= 0, details

@@ -11,7 +11,9 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 
 @click.command()
 @click.option("--date", "day", metavar="D", help="YYYY-MM-DD, today (default) or yesterday.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_cli
 @handle_errors
 def build(cli: CliContext, day: str | None, fmt: str) -> None:

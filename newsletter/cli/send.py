@@ -54,15 +54,38 @@ class Progress:
 
 
 @click.command()
-@click.option("--date", "day", metavar="D", help="The issue's date: YYYY-MM-DD, today (default) or yesterday.")
-@click.option("-n", "--dry-run", is_flag=True, help="Build and render every message; send nothing, change nothing.")
-@click.option("--to", "to", multiple=True, metavar="ADDR", help="Send a test copy to ADDR only (repeatable; need not be a subscriber).")
-@click.option("--smtp-url", metavar="URL", help="smtp://HOST:PORT, smtp+starttls://USER@HOST:587 or smtps://… (env: NEWSLETTER_SMTP_URL).")
+@click.option(
+    "--date", "day", metavar="D", help="The issue's date: YYYY-MM-DD, today (default) or yesterday."
+)
+@click.option(
+    "-n",
+    "--dry-run",
+    is_flag=True,
+    help="Build and render every message; send nothing, change nothing.",
+)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a test copy to ADDR only (repeatable; need not be a subscriber).",
+)
+@click.option(
+    "--smtp-url",
+    metavar="URL",
+    help="smtp://HOST:PORT, smtp+starttls://USER@HOST:587 or smtps://… (env: NEWSLETTER_SMTP_URL).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 256), help="SMTP connections used at once.")
-@click.option("--rate", type=click.FloatRange(0), help="At most N messages per second (0: no limit).")
-@click.option("--retry-failed", is_flag=True, help="Also retry recipients refused permanently (5xx) before.")
+@click.option(
+    "--rate", type=click.FloatRange(0), help="At most N messages per second (0: no limit)."
+)
+@click.option(
+    "--retry-failed", is_flag=True, help="Also retry recipients refused permanently (5xx) before."
+)
 @click.option("--allow-empty", is_flag=True, help="Send even when no article is in the issue.")
-@click.option("--shard", metavar="K/N", help="Send only to shard K of N of the list (its own ledger).")
+@click.option(
+    "--shard", metavar="K/N", help="Send only to shard K of N of the list (its own ledger)."
+)
 @pass_cli
 @handle_errors
 def send(
@@ -131,7 +154,9 @@ def summary_lines(report: SendReport) -> list[str]:
         kind = "deferred" if record.state is State.DEFERRED else "failed"
         lines.append(f"    {record.email}: {kind} {code} {record.response}")
     if len(t.failures) > 20:
-        lines.append(f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`")
+        lines.append(
+            f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`"
+        )
     for failure in report.source_failures:
         lines.append(f"  source problem: {failure}")
     if not report.dry_run:

@@ -12,8 +12,21 @@ from newsletter.cli.context import CliContext, pass_cli
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=2525, show_default=True, help="Port (0: any free port).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("sink"), show_default=True, help="Folder for the .eml files.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=2525,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("sink"),
+    show_default=True,
+    help="Folder for the .eml files.",
+)
 @pass_cli
 def sink(cli: CliContext, host: str, port: int, out: Path) -> None:
     """Run a local SMTP server that stores every message as an .eml file.

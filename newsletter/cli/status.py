@@ -43,7 +43,11 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     from newsletter.send import shard_of
 
     wanted = _shard(shard)
-    active = {s.email for s in load_subscribers(folder.subscribers_path) if s.active and shard_of(s.email, wanted)}
+    active = {
+        s.email
+        for s in load_subscribers(folder.subscribers_path)
+        if s.active and shard_of(s.email, wanted)
+    }
     ledger = Ledger(ledger_path(folder.state_dir, wanted), readonly=True)
     try:
         delivered_to = ledger.emails_in(the_day, [State.DELIVERED])
@@ -51,18 +55,25 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
         ledger.close()
     delivered = st.counts.get("delivered", 0)
     pending = len(active - delivered_to - {r.email for r in st.failures})
-    data = {
+    counts = {
+        "delivered": delivered,
+        "deferred": st.counts.get("deferred", 0),
+        "failed": st.counts.get("failed", 0),
+        "pending": pending,
+    }
+    data: dict[str, object] = {
         "date": the_day.isoformat(),
         "number": st.number,
         "subject": st.subject,
-        "counts": {
-            "delivered": delivered,
-            "deferred": st.counts.get("deferred", 0),
-            "failed": st.counts.get("failed", 0),
-            "pending": pending,
-        },
+        "counts": counts,
         "failures": [
-            {"email": r.email, "state": r.state.value, "code": r.code, "response": r.response, "attempts": r.attempts}
+            {
+                "email": r.email,
+                "state": r.state.value,
+                "code": r.code,
+                "response": r.response,
+                "attempts": r.attempts,
+            }
             for r in st.failures
         ],
         "started_at": st.started_at,
@@ -72,15 +83,20 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
-        c = data["counts"]
+        c = counts
         if st.number is None:
             click.echo(f"Issue of {the_day}: not sent yet ({pending} active subscribers pending).")
         else:
             click.echo(f"Issue {st.number} of {the_day}: {st.subject}")
-            click.echo(f"  delivered {c['delivered']}, deferred {c['deferred']}, failed {c['failed']}, pending {c['pending']}")
-            click.echo(f"  first run started {st.started_at}, last ended {st.ended_at or '(running or killed)'} ({st.outcome or 'unfinished'})")
+            click.echo(
+                f"  delivered {c['delivered']}, deferred {c['deferred']}, failed {c['failed']}, pending {c['pending']}"
+            )
+            click.echo(
+                f"  first run started {st.started_at}, last ended {st.ended_at or '(running or killed)'} ({st.outcome or 'unfinished'})"
+            )
         for r in st.failures:
-            click.echo(f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} (attempts: {r.attempts})")
-    counts = data["counts"]
+            click.echo(
+                f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} (attempts: {r.attempts})"
+            )
     if counts["deferred"] or counts["failed"] or counts["pending"]:
         raise SystemExit(1)

@@ -175,7 +175,8 @@ class Engine:
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
             await asyncio.sleep(backoff(attempts, self.backoff_base, rng=self.rng))
 
-    def _abort(self, reason: str) -> None:
+    def _abort(self, reason: str) -> Record | None:
+        """Stop the whole run; the reason becomes its one error message."""
         if self.fatal is None:
             self.fatal = reason
         self.stop.set()
@@ -203,5 +204,3 @@ class Engine:
         else:
             self.tally.failed += 1
             self.tally.failures.append(record)
-
-

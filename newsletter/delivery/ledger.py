@@ -81,7 +81,9 @@ class Ledger:
         if readonly:
             if path.exists():
                 uri = f"file:{path}?mode=ro"
-                self.db: sqlite3.Connection | None = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self.db: sqlite3.Connection | None = sqlite3.connect(
+                    uri, uri=True, check_same_thread=False
+                )
             else:
                 self.db = None
             return
@@ -170,14 +172,16 @@ class Ledger:
     def start_run(self, day: date, now: datetime) -> int:
         assert self.db is not None and not self.readonly
         cursor = self.db.execute(
-            "INSERT INTO runs (issue_date, started_at) VALUES (?, ?)", (day.isoformat(), now.isoformat())
+            "INSERT INTO runs (issue_date, started_at) VALUES (?, ?)",
+            (day.isoformat(), now.isoformat()),
         )
         return int(cursor.lastrowid or 0)
 
     def end_run(self, run_id: int, now: datetime, outcome: str) -> None:
         assert self.db is not None and not self.readonly
         self.db.execute(
-            "UPDATE runs SET ended_at = ?, outcome = ? WHERE id = ?", (now.isoformat(), outcome, run_id)
+            "UPDATE runs SET ended_at = ?, outcome = ? WHERE id = ?",
+            (now.isoformat(), outcome, run_id),
         )
 
     def status(self, day: date) -> IssueStatus:

@@ -33,7 +33,9 @@ def classify_code(code: int, text: str) -> Outcome:
     return Outcome(Verdict.PERMANENT, code, text)
 
 
-def backoff(attempt: int, base: float, cap: float = 60.0, rng: random.Random | None = None) -> float:
+def backoff(
+    attempt: int, base: float, cap: float = 60.0, rng: random.Random | None = None
+) -> float:
     """Exponential backoff with full jitter: a random wait in [base·2^(n-1)/2, base·2^(n-1)]."""
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
-    return ceiling / 2 + (rng or random).random() * ceiling / 2
+    return float(ceiling / 2 + (rng or random).random() * ceiling / 2)

@@ -37,7 +37,9 @@ class NullTransport:
 class SmtpTransport:
     """One SMTP connection, opened on first use and reopened after a failure."""
 
-    def __init__(self, target: SmtpTarget, timeout: float, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, target: SmtpTarget, timeout: float, tls_context: ssl.SSLContext | None = None
+    ) -> None:
         self.target = target
         self.timeout = timeout
         self.tls_context = tls_context
@@ -80,7 +82,12 @@ class SmtpTransport:
             if outcome.reconnect:
                 await self._drop()
             return outcome
-        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPConnectError, OSError) as error:
+        except (
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            aiosmtplib.SMTPConnectError,
+            OSError,
+        ) as error:
             await self._drop()
             if isinstance(error, ssl.SSLError):
                 return Outcome(Verdict.FATAL, None, f"TLS failed: {error}")

@@ -37,5 +37,7 @@ def gather(config: Config) -> Gathered:
 def of_day(articles: tuple[Article, ...], day: date, config: Config) -> tuple[Article, ...]:
     """The articles whose publication day, in the newsletter's timezone, is `day`."""
     return tuple(
-        a for a in articles if a.published is not None and a.published.astimezone(config.timezone).date() == day
+        a
+        for a in articles
+        if a.published is not None and a.published.astimezone(config.timezone).date() == day
     )

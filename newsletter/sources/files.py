@@ -33,12 +33,14 @@ def content_id(title: str, body: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def read_folder(
-    folder: Path, tz: ZoneInfo
-) -> tuple[list[Article], list[SourceFailure]]:
+def read_folder(folder: Path, tz: ZoneInfo) -> tuple[list[Article], list[SourceFailure]]:
     """Every article file in `folder` (sorted by name); unreadable files are reported, not raised."""
     if not folder.is_dir():
-        return [], [SourceFailure(str(folder), "no such folder; create it or fix `sources` in newsletter.yaml")]
+        return [], [
+            SourceFailure(
+                str(folder), "no such folder; create it or fix `sources` in newsletter.yaml"
+            )
+        ]
     articles: list[Article] = []
     failures: list[SourceFailure] = []
     for path in sorted(folder.rglob("*")):
@@ -171,7 +173,9 @@ def _when(value: object, tz: ZoneInfo) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise Skip(f"`published: {value}` is not a date like 2026-11-22 or 2026-11-22T08:00:00+01:00") from None
+            raise Skip(
+                f"`published: {value}` is not a date like 2026-11-22 or 2026-11-22T08:00:00+01:00"
+            ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     raise Skip(f"`published` must be a date, not {type(value).__name__}")
 
