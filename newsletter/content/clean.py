@@ -104,16 +104,22 @@ def _classify(line: str) -> tuple[_Kind, str | None]:
 
 
 def _find_title(lines: list[str], kinds: list[_Kind]) -> int | None:
+    """The headline: among the lines above the first prose line, the first of three words
+    or more (a one-word line there is a section label), else the first one at all."""
+    candidates: list[int] = []
     for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
         if kind is not _Kind.TEXT:
             continue
         words = ln.word_count(line)
-        if words > _TITLE_MAX_WORDS or line.endswith((":", ",", ";")):
-            return None
-        if words >= 15 and line.endswith("."):
-            return None  # a sentence of prose, not a headline
-        return i
-    return None
+        prose = ln.is_paragraph_like(line) and not ln.is_title_case(line)
+        if prose or words > _TITLE_MAX_WORDS:
+            break
+        if not line.endswith((":", ",", ";")):
+            candidates.append(i)
+    for i in candidates:
+        if ln.word_count(lines[i]) >= 3:
+            return i
+    return candidates[0] if candidates else None
 
 
 def _is_one_line_bio(line: str, author: str | None) -> bool:
@@ -192,13 +198,17 @@ def clean_scraped(text: str) -> CleanText:
     author: str | None = None
     credits: list[str] = []
     sources: list[str] = []
+    caption_next = False
     for line in lines:
         kind, found = _classify(line)
+        if caption_next and kind is _Kind.TEXT and ln.word_count(line) <= 40:
+            kind = _Kind.CREDIT
+        caption_next = ln.is_caption_marker(line)
         kinds.append(kind)
         if kind is _Kind.BYLINE and author is None:
             author = found
-        elif kind is _Kind.CREDIT:
-            credits.append(line)
+        elif kind is _Kind.CREDIT and not caption_next:
+            credits.append(ln.strip_caption_marker(line))
         elif kind is _Kind.BOILER:
             sources.extend(ln.source_names(line))
 

@@ -17,12 +17,15 @@ __all__ = [
     "ends_sentence",
     "is_boilerplate",
     "is_bullet",
+    "is_caption_marker",
+    "is_date_line",
     "is_heading_like",
     "is_paragraph_like",
     "is_title_case",
     "looks_like_name",
     "source_names",
     "strip_bullet",
+    "strip_caption_marker",
     "word_count",
 ]
 
@@ -51,6 +54,20 @@ _NAV = re.compile(
     )[\s.:!…]*$""",
     re.I | re.X,
 )
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# A dateline or timestamp on its own: "Published 14 March 2024", "Updated 3 hours ago".
+_DATE_LINE = re.compile(
+    rf"""^(?:(?:published|updated|posted|last\ updated|first\ published|modified)\b[\s:]*(?:on\ )?)?
+    (?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?
+    (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}
+      |\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago
+      |(?:today|yesterday))
+    (?:[\s,]+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{{2,4}})?)?[\s.]*$""",
+    re.I | re.X,
+)
 _PIPE_NAV = re.compile(r"^[^|]{1,25}(?:\|[^|]{1,25}){2,}$")
 
 # Calls to subscribe, follow, share or download; imperative, or about "our"/"your inbox".
@@ -68,6 +85,7 @@ _PROMPT_TOPIC = re.compile(
 _PROMPT_ANYWHERE = re.compile(
     r"\b(?:our\ newsletter|your\ inbox|subscribe\ (?:to|for|now|today)|sign\ up\ (?:for|to)\ our"
     r"|follow\ us\ on|all\ rights\ reserved|cookie\ policy|privacy\ policy"
+    r"|we\ use\ cookies|accept\ (?:all\ )?cookies|cookie\ (?:settings|preferences|consent)"
     r"|terms\ of\ (?:use|service))\b"
     r"|©",
     re.I,
@@ -116,6 +134,16 @@ _CREDIT_AGENCY = re.compile(
     r"(?:getty(?:\ images)?|reuters|afp|ap(?:\ photo)?|shutterstock|epa|xinhua|vcg|alamy"
     r"|bloomberg|pa(?:\ media|\ wire)?|anadolu|istock(?:photo)?|unsplash)\b",
     re.I | re.X,
+)
+
+_AGENCY_TAIL = re.compile(
+    r"(?:^|[.!?]\s+)(?:getty(?:\ images)?|reuters|afp|ap\ photo|shutterstock|epa|xinhua|vcg|alamy"
+    r"|pa\ media|anadolu|istock(?:photo)?|unsplash)(?:\ via\ [\w\ ]+)?\.?\s*$",
+    re.I | re.X,
+)
+# "Image caption," / "Media caption" / "Image source, X": the caption follows or is inline.
+_CAPTION_MARK = re.compile(
+    r"^(?:image|media|photo|video)\ (?:caption|source|credit)s?\b[\s,:]*", re.I | re.X
 )
 
 _BULLET = re.compile(r"^(?:[•·▪▫◦‣●○■□►▶✓✔➤→*+]|[-–—](?=\s))\s*")
@@ -172,7 +200,7 @@ def is_boilerplate(line: str) -> bool:
     """True for navigation, share/subscribe prompts, disclaimers and copyright lines."""
     n = word_count(line)
     bare = line.strip(" \t*#>|")
-    if n <= 10 and (_NAV.match(bare) or _PIPE_NAV.match(bare)):
+    if n <= 10 and (_NAV.match(bare) or _PIPE_NAV.match(bare) or _DATE_LINE.match(bare)):
         return True
     if _DISCLAIMER.search(bare):
         return True
@@ -207,9 +235,30 @@ def credit_of(line: str) -> str | None:
     """`line` when it is a photo caption or credit, else None."""
     if word_count(line) > 45:
         return None
-    if _CREDIT_TAIL.search(line) or _CREDIT_HEAD.search(line) or _CREDIT_AGENCY.search(line):
+    if (
+        _CREDIT_TAIL.search(line)
+        or _CREDIT_HEAD.search(line)
+        or _CREDIT_AGENCY.search(line)
+        or _AGENCY_TAIL.search(line)
+        or _CAPTION_MARK.match(line)
+    ):
         return line
     return None
+
+
+def is_caption_marker(line: str) -> bool:
+    """True for a bare "Image caption," line: the next line is the caption."""
+    return bool(_CAPTION_MARK.match(line)) and not _CAPTION_MARK.sub("", line).strip()
+
+
+def strip_caption_marker(line: str) -> str:
+    """`line` without a leading "Image caption," marker."""
+    return _CAPTION_MARK.sub("", line).strip() or line
+
+
+def is_date_line(line: str) -> bool:
+    """True for a dateline or timestamp on its own ("Updated 3 hours ago")."""
+    return bool(_DATE_LINE.match(line.strip()))
 
 
 def source_names(line: str) -> list[str]:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from articles import CLINIC, HARBOUR, NO_TITLE, WRAPPED
+from articles import AIRLINE, CLINIC, HARBOUR, NO_TITLE, WRAPPED
 from newsletter.content.clean import clean_scraped
 
 
@@ -164,3 +164,27 @@ def test_body_property_joins_paragraphs_with_blank_lines() -> None:
 def test_empty_or_furniture_only_text_gives_nothing(text: str) -> None:
     """Text with no article in it gives no paragraphs and no crash."""
     assert clean_scraped(text).paragraphs == ()
+
+
+def test_headline_found_below_cookie_banner_section_label_and_dates() -> None:
+    """A cookie banner, a one-word section label and datelines are not the headline."""
+    clean = clean_scraped(AIRLINE)
+    assert clean.title == "Airline Cuts Winter Flights as Fuel Costs Climb"
+    assert not any(
+        p.startswith(("Published", "Updated", "We use cookies")) for p in clean.paragraphs
+    )
+
+
+def test_caption_after_a_caption_marker_is_a_credit() -> None:
+    """The line after a bare "Image caption," is the caption: kept in credits only."""
+    clean = clean_scraped(AIRLINE)
+    assert clean.credits == ("Passengers queue at the check-in desks on Monday",)
+
+
+def test_inline_prompts_inside_the_body_are_dropped() -> None:
+    """'Advertisement', 'Read more: …' and 'Click here …' between paragraphs leave the body."""
+    clean = clean_scraped(AIRLINE)
+    assert len(clean.paragraphs) == 4
+    assert not any(
+        p.startswith(("Advertisement", "Read more", "Click here")) for p in clean.paragraphs
+    )
