@@ -199,6 +199,7 @@ def clean_scraped(text: str) -> CleanText:
     credits: list[str] = []
     sources: list[str] = []
     caption_next = False
+    byline_source: str | None = None
     for line in lines:
         kind, found = _classify(line)
         if caption_next and kind is _Kind.TEXT and ln.word_count(line) <= 40:
@@ -207,6 +208,7 @@ def clean_scraped(text: str) -> CleanText:
         kinds.append(kind)
         if kind is _Kind.BYLINE and author is None:
             author = found
+            byline_source = ln.byline_source(line)
         elif kind is _Kind.CREDIT and not caption_next:
             credits.append(ln.strip_caption_marker(line))
         elif kind is _Kind.BOILER:
@@ -252,7 +254,7 @@ def clean_scraped(text: str) -> CleanText:
         title=title,
         paragraphs=tuple(p for p in paragraphs if p),
         author=author or bio_name,
-        source=_pick_source(sources),
+        source=_pick_source(sources) or byline_source,
         credits=tuple(credits),
         highlights=tuple(highlights),
         subheadings=tuple(subheadings),

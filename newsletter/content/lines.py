@@ -13,6 +13,7 @@ from functools import lru_cache
 
 __all__ = [
     "byline_author",
+    "byline_source",
     "credit_of",
     "ends_sentence",
     "is_boilerplate",
@@ -229,6 +230,27 @@ def byline_author(line: str) -> str | None:
     if 1 <= len(tokens) <= 8 and all(_is_name_token(t) for t in tokens):
         return name
     return None
+
+
+_ROLE = re.compile(
+    r"\b(?:staff|reporter|writer|correspondent|editor|contributor|columnist|journalist|analyst"
+    r"|producer|bureau|chief|senior|desk|freelance|intern|photographer|updated|published)\b",
+    re.I,
+)
+_BYLINE_TAIL = re.compile(
+    r"^(?:by|written\ by|words\ by|story\ by|reporting\ by).+?[,|]\s*(?P<tail>.+)$", re.I | re.X
+)
+
+
+def byline_source(line: str) -> str | None:
+    """The publication after the name in a byline ("By Jane Roe, Daily Planet"), or None."""
+    match = _BYLINE_TAIL.match(line)
+    if not match or not byline_author(line):
+        return None
+    tail = match.group("tail").strip(" .")
+    if _ROLE.search(tail) or not tail[:1].isupper():
+        return None
+    return tail if 1 <= word_count(tail) <= 5 else None
 
 
 def credit_of(line: str) -> str | None:

@@ -188,3 +188,14 @@ def test_inline_prompts_inside_the_body_are_dropped() -> None:
     assert not any(
         p.startswith(("Advertisement", "Read more", "Click here")) for p in clean.paragraphs
     )
+
+
+def test_publication_after_the_byline_name_is_the_source() -> None:
+    """'By X, Publication' names the source when no other line does; a role is no source."""
+    assert clean_scraped(
+        CLINIC.replace("This article first appeared on Coastal Times.\n", "")
+    ).source == ("Coastal Times")
+    assert (
+        clean_scraped(HARBOUR.replace("© 2024 Harbour Gazette. All rights reserved.", "")).source
+        is None
+    )
