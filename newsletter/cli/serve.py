@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import click
 
 from newsletter.cli.context import CliContext, handle_errors, pass_cli
@@ -54,4 +57,21 @@ def serve(cli: CliContext, host: str, port: int, forwarded_allow_ips: str | None
         f"Serving {folder.root} on http://{bound_host}:{bound_port}/ "
         f"(public address: {site_url}); Ctrl-C stops."
     )
-    server.run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again:
+    # end quietly with status 0 instead of "Aborted!" or death by signal.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    cli.say("Stopped.")
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped

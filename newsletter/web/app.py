@@ -187,6 +187,7 @@ class _Site:
         saved = None
         try:
             if request.method == "POST":
+                await request.body()  # size-checked whatever the content type
                 async with request.form(max_files=0, max_fields=8) as form:
                     action = form.get("action")
                 if action not in ("subscribe", "unsubscribe"):
