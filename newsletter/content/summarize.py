@@ -8,9 +8,8 @@ article (cosine with the article's word counts) and how much of the title it
 repeats. Sentences are then picked greedily with maximal marginal relevance so
 the summary does not say the same thing twice, and put back in article order.
 
-Sentence splitting is pysbd (rule-based, offline). It is the slow step, so only
-the paragraphs the summary can draw from are split, and a paragraph with no
-inner sentence boundary is taken whole without calling it.
+Splitting sentences is the slow step, so only the paragraphs the summary can draw
+from are split (see `sentences` for when pysbd is called).
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+
+from newsletter.content.sentences import sentences_of, split_sentences
 
 __all__ = ["Summary", "split_sentences", "summarize", "teaser"]
 
@@ -39,201 +38,18 @@ class Summary:
         return " ".join(self.sentences)
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split `text` into sentences with pysbd; each one stripped, none empty.
-
-    >>> split_sentences("Mr. Lee arrived at 9 a.m. on Monday. He left.")
-    ['Mr. Lee arrived at 9 a.m. on Monday.', 'He left.']
-    """
-    if not text.strip():
-        return []
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
-
-
-# A place where a sentence could end inside a paragraph: mark, optional closer, space,
-# then something that can start a sentence.
-_BOUNDARY = re.compile(r"""(?<=[.!?])(?P<close>["'’”)\]]*)\s+(?=["'‘“(\[]?[A-Z0-9])""")
-# The word before a period that may not end a sentence: an initial or acronym ("J.",
-# "U.S."), a title or other common abbreviation, or an ellipsis.
-_ABBREVIATED = re.compile(
-    r"""(?:^|[\s(])(?:[A-Za-z]|(?:[A-Za-z]\.)+[A-Za-z]|mr|mrs|ms|dr|prof|st|jr|sr|gen|gov|sen
-    |rep|rev|hon|capt|col|lt|sgt|cmdr|adm|maj|insp|supt|inc|ltd|co|corp|plc|llc|bros|no|nos
-    |vs|etc|approx|est|dept|univ|assn|fig|figs|vol|vols|pp|ch|sec|art|op|cit|ed|eds|mt|ft|ave
-    |blvd|rd|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|tues|wed|thu|thur|thurs
-    |fri|sat|sun|am|pm|a\.m|p\.m|e\.g|i\.e|cf|al|ca|mins?|hrs?|sq|oz|lb|lbs|kg|km|cm|mm)\.$
-    |\.\.$""",
-    re.I | re.X,
-)
-
-
-def _sentences_of(paragraph: str) -> list[str]:
-    """Sentences of one paragraph: a plain split where every boundary is clear, else pysbd."""
-    # A boundary inside an open quotation is not one: the quote is one sentence.
-    cuts = [
-        m for m in _BOUNDARY.finditer(paragraph) if paragraph.count('"', 0, m.end("close")) % 2 == 0
-    ]
-    if not cuts:
-        return [paragraph]
-    for m in cuts:
-        head = paragraph[max(0, m.start() - 12) : m.start()].rstrip("\"'’”)]")
-        if head.endswith(".") and _ABBREVIATED.search(head):
-            return split_sentences(paragraph)
-    out, start = [], 0
-    for m in cuts:
-        out.append(paragraph[start : m.end("close")].strip())
-        start = m.end()
-    out.append(paragraph[start:].strip())
-    return [s for s in out if s]
-
-
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    {
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "said",
-        "says",
-        "say",
-        "mr",
-        "mrs",
-        "ms",
-        "one",
-        "two",
-        "new",
-        "year",
-        "years",
-    }
-)
+_STOPWORDS = """
+a about above after again against all also am an and any are as at be because been
+before being below between both but by can could did do does doing down during each
+few for from further had has have having he her here hers herself him himself his
+how i if in into is it its itself just me more most my myself no nor not now of off
+on once only or other our ours ourselves out over own same she should so some such
+than that the their theirs them themselves then there these they this those through
+to too under until up very was we were what when where which while who whom why will
+with would you your yours said says say mr mrs ms one two new year years
+"""
+_STOP = frozenset(_STOPWORDS.split())
 
 _DANGLING = re.compile(
     r"""^["'‘“(]*(?:however|but|and|or|also|this|that|these|those|he|she|it|they|his|her|its
@@ -290,7 +106,7 @@ def _candidates(paragraphs: Sequence[str]) -> list[_Candidate]:
         flat = " ".join(paragraph.split())
         if not flat:
             continue
-        for sentence in _sentences_of(flat):
+        for sentence in sentences_of(flat):
             out.append(
                 _Candidate(len(out), sentence, Counter(_terms(sentence)), len(sentence.split()))
             )
