@@ -12,7 +12,6 @@ costs more than a lost closing paragraph.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -80,8 +79,6 @@ def extract_html(
         return None
     import trafilatura
 
-    # trafilatura logs every page it finds too short; the caller reports skips itself.
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         doc = trafilatura.bare_extraction(
             html,

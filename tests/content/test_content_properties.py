@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from newsletter.content.clean import clean_markdown, clean_scraped
 from newsletter.content.dedupe import jaccard, shingles
+from newsletter.content.htmltext import extract_html
 from newsletter.content.summarize import summarize, teaser
 
 VOCABULARY = (
@@ -76,3 +77,17 @@ def test_jaccard_is_symmetric_and_bounded(a: str, b: str) -> None:
     assert 0.0 <= jaccard(sa, sb) <= 1.0
     if sa:
         assert jaccard(sa, sa) == 1.0
+
+
+HTML_BITS = st.sampled_from(
+    ["<p>", "</p>", "<div>", "</div>", "<article>", "<nav>", "<script>", "<!--", "-->", "<", ">"]
+)
+HTML = st.lists(HTML_BITS | st.text(max_size=40), max_size=30).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(HTML)
+def test_extract_html_never_raises(html: str) -> None:
+    """Any string, well-formed HTML or not, gives an HtmlArticle or None."""
+    article = extract_html(html)
+    assert article is None or article.text.strip()
