@@ -12,7 +12,7 @@ from datetime import datetime
 from newsletter.config import Config
 from newsletter.message import Composer, Links, Outgoing
 from newsletter.model import Digest, Subscriber
-from newsletter.render import RenderedIssue, Renderer
+from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
 
 
 class Personalizer:
@@ -30,6 +30,7 @@ class Personalizer:
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
+        self.warnings: list[str] = []
 
     def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
         topics = (
@@ -42,6 +43,13 @@ class Personalizer:
         if cached is None:
             digest = self.digest.for_topics(key) if subscriber.topics else self.digest
             rendered = self.renderer.render(digest, self.editor_notes)
+            size = rendered.html_bytes
+            if size > HTML_CLIP_BYTES:
+                self.warnings.append(
+                    f"the HTML part is {size // 1000} KB: Gmail clips messages past about 102 KB "
+                    "and hides the footer with the unsubscribe link; lower digest.max_items "
+                    "or summary_sentences"
+                )
             cached = (rendered, Composer(self.config, rendered))
             self._audiences[key] = cached
         return cached

@@ -157,6 +157,8 @@ def summary_lines(report: SendReport) -> list[str]:
         lines.append(
             f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`"
         )
+    for warning in report.warnings:
+        lines.append(f"  warning:  {warning}")
     for failure in report.source_failures:
         lines.append(f"  source problem: {failure}")
     if not report.dry_run:
