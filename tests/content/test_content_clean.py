@@ -3,8 +3,8 @@
 import re
 
 import pytest
+from scraped_articles import AIRLINE, CLINIC, HARBOUR, NO_TITLE, WRAPPED
 
-from articles import AIRLINE, CLINIC, HARBOUR, NO_TITLE, WRAPPED
 from newsletter.content.clean import clean_scraped
 
 
