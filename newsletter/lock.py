@@ -9,10 +9,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
 from newsletter.errors import LockedError
+
+
+def holder(path: Path) -> dict[str, Any] | None:
+    """Who holds the lock at `path`: a live process on this host (or one on another host,
+    which cannot be checked); None if nobody does. Reads only; creates nothing."""
+    try:
+        data = json.loads(path.with_suffix(".holder").read_text())
+        pid = int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("host") == socket.gethostname():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # killed outright: the OS freed the lock, the note stayed
+        except PermissionError:
+            pass
+    return data
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from newsletter.delivery.engine import Engine, Job, Tally
 from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
 from newsletter.delivery.smtp_url import SmtpTarget, parse_smtp_url
 from newsletter.delivery.transport import NullTransport, SmtpTransport, Transport
-from newsletter.errors import EmptyIssueError, InputError
+from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
 from newsletter.folder import Folder
 from newsletter.issue import Issue, load_issue
 from newsletter.lock import run_lock
@@ -137,11 +138,20 @@ def _run(
 ) -> SendReport:
     config, digest = issue.config, issue.digest
     personalizer = Personalizer(config, Renderer(config, issue.folder.templates_dir), digest)
-    recipients = _recipients(subscribers, request, report, ledger, digest.date, personalizer)
+    skipped: list[str] = []
+    recipients = _recipients(
+        subscribers, request, report, ledger, digest.date, personalizer, skipped
+    )
     report.recipients = len(recipients)
     if ledger is not None and not request.to:
         ledger.record_issue(digest.date, digest.number, digest.subject, datetime.now(UTC))
         _archive(issue, personalizer)
+        # Recorded so that `status` does not count them as pending.
+        why = "their topics match nothing in this issue"
+        now = datetime.now(UTC)
+        if skipped:
+            records = [Record(e, State.SKIPPED, 0, None, why, None, now) for e in skipped]
+            ledger.record(digest.date, records)
     on_start(report)
     if not recipients:
         return report
@@ -152,12 +162,24 @@ def _run(
     else:
         transports = [SmtpTransport(target, config.sending.timeout) for _ in range(concurrency)]
     record_to = ledger if ledger is not None and not request.to else None
+
+    def commit(records: list[Record]) -> None:
+        assert record_to is not None
+        try:
+            record_to.record(digest.date, records)
+        except sqlite3.Error as error:
+            raise DeliveryError(
+                f"cannot write the ledger {record_to.path}: {error}. The run stopped; "
+                "messages accepted since the last record may be sent again by the next run. "
+                "Free disk space or fix the file's permissions, then run `newsletter send` again."
+            ) from error
+
     engine = Engine(
         transports,
         rate=request.rate if request.rate is not None else config.sending.rate,
         retries=config.sending.retries,
         backoff_base=config.sending.backoff,
-        commit=(lambda rows: record_to.record(digest.date, rows)) if record_to else None,
+        commit=commit if record_to else None,
         on_result=on_result,
     )
     jobs = (Job(s.email, personalizer.composer_for(s)) for s in recipients)
@@ -167,6 +189,13 @@ def _run(
     try:
         report.tally = asyncio.run(_drive(engine, jobs, report))
         outcome = "interrupted" if report.interrupted else "finished"
+    except RunAbortedError as error:
+        raise RunAbortedError(
+            f"{error}\nThe run stopped: nobody was marked failed, and every delivery so far is "
+            "recorded. Check the SMTP settings (--smtp-url, NEWSLETTER_SMTP_URL or smtp.url in "
+            "newsletter.yaml; the password in NEWSLETTER_SMTP_PASSWORD), then run "
+            f"`newsletter send --date {digest.date}` again."
+        ) from None
     finally:
         report.seconds = time.monotonic() - started
         if run_id is not None and ledger is not None:
@@ -178,6 +207,9 @@ async def _drive(engine: Engine, jobs: Iterator[Job], report: SendReport) -> Tal
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
+        if report.interrupted:  # asked twice: do not wait for the messages in flight
+            engine.abandon()
+            return
         report.interrupted = True
         engine.stop.set()
 
@@ -197,6 +229,7 @@ def _recipients(
     ledger: Ledger | None,
     day: date,
     personalizer: Personalizer,
+    skipped: list[str],
 ) -> list[Subscriber]:
     if request.to:
         from newsletter.subscribers import normalize_address
@@ -219,6 +252,7 @@ def _recipients(
             report.held += 1
         elif not personalizer.has_content(subscriber):
             report.no_match += 1
+            skipped.append(subscriber.email)
         else:
             out.append(subscriber)
     return out

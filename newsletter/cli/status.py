@@ -51,15 +51,23 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     ledger = Ledger(ledger_path(folder.state_dir, wanted), readonly=True)
     try:
         delivered_to = ledger.emails_in(the_day, [State.DELIVERED])
+        skipped_to = ledger.emails_in(the_day, [State.SKIPPED])
     finally:
         ledger.close()
-    delivered = st.counts.get("delivered", 0)
-    pending = len(active - delivered_to - {r.email for r in st.failures})
+    from newsletter.lock import holder
+
+    pending = len(active - delivered_to - skipped_to - {r.email for r in st.failures})
+    last_run = st.outcome
+    if st.runs and st.ended_at is None:
+        # Unfinished: still running if the lock's holder lives, else killed outright.
+        running = holder(folder.lock_path)
+        last_run = f"running (pid {running['pid']})" if running else "killed"
     counts = {
-        "delivered": delivered,
+        "delivered": st.counts.get("delivered", 0),
         "deferred": st.counts.get("deferred", 0),
         "failed": st.counts.get("failed", 0),
         "pending": pending,
+        "skipped": st.counts.get("skipped", 0),
     }
     data: dict[str, object] = {
         "date": the_day.isoformat(),
@@ -78,7 +86,8 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
         ],
         "started_at": st.started_at,
         "ended_at": st.ended_at,
-        "last_run": st.outcome,
+        "runs": st.runs,
+        "last_run": last_run,
     }
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -89,14 +98,20 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
         else:
             click.echo(f"Issue {st.number} of {the_day}: {st.subject}")
             click.echo(
-                f"  delivered {c['delivered']}, deferred {c['deferred']}, failed {c['failed']}, pending {c['pending']}"
+                f"  delivered {c['delivered']}, deferred {c['deferred']}, "
+                f"failed {c['failed']}, pending {c['pending']}"
+                + (f", skipped {c['skipped']} (no topic of theirs)" if c["skipped"] else "")
             )
-            click.echo(
-                f"  first run started {st.started_at}, last ended {st.ended_at or '(running or killed)'} ({st.outcome or 'unfinished'})"
-            )
+        if st.runs:
+            click.echo(f"  runs: {st.runs}, the first started {st.started_at}")
+            if st.ended_at:
+                click.echo(f"  last run: {last_run}, ended {st.ended_at}")
+            else:
+                click.echo(f"  last run: {last_run}, started {st.last_started_at}, did not end")
         for r in st.failures:
             click.echo(
-                f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} (attempts: {r.attempts})"
+                f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} "
+                f"(attempts: {r.attempts})"
             )
     if counts["deferred"] or counts["failed"] or counts["pending"]:
         raise SystemExit(1)

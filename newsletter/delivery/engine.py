@@ -8,6 +8,7 @@ so a crash can double at most the messages in flight (one per connection).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsletter.delivery.ledger import Record, State
-from newsletter.delivery.retry import Outcome, Verdict, backoff
+from newsletter.delivery.retry import THROTTLE_CODES, Outcome, Verdict, backoff
 from newsletter.delivery.transport import Transport
 from newsletter.errors import RunAbortedError
 from newsletter.message import Outgoing
@@ -38,24 +39,29 @@ class Tally:
 
 
 class TokenBucket:
-    """At most `rate` messages a second on average, bursts of up to one second's worth."""
+    """At most `rate` messages a second on average, bursts of up to one second's worth.
+
+    Throttling answers halve the rate (`throttled`), successes win it back slowly
+    (`eased`). With no rate (0), only the throttled workers' own backoff slows the run.
+    """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.capacity = max(1.0, rate)
-        self.tokens = self.capacity
+        self.tokens = 1.0  # no burst at the start: N messages take (N - 1) / rate seconds
         self.clock = clock
         self.last = clock()
         self.slowdown = 1.0  # raised by throttling replies, eased by successes
+        self.last_throttle = -1e9
         self.lock = asyncio.Lock()
 
     async def take(self) -> None:
-        if self.rate <= 0 and self.slowdown <= 1.0:
+        if self.rate <= 0:
             return
         async with self.lock:
             while True:
                 now = self.clock()
-                rate = (self.rate if self.rate > 0 else 1e9) / self.slowdown
+                rate = self.rate / self.slowdown
                 self.tokens = min(self.capacity, self.tokens + (now - self.last) * rate)
                 self.last = now
                 if self.tokens >= 1:
@@ -64,6 +70,12 @@ class TokenBucket:
                 await asyncio.sleep((1 - self.tokens) / rate)
 
     def throttled(self) -> None:
+        """A "slow down" answer: halve the pace, at most once per half second, since the
+        answers of messages already on their way say the same thing again."""
+        now = self.clock()
+        if now - self.last_throttle < 0.5:
+            return
+        self.last_throttle = now
         self.slowdown = min(self.slowdown * 2, 64.0)
 
     def eased(self) -> None:
@@ -91,12 +103,16 @@ class GroupCommitter:
             batch, self.pending = self.pending, []
             try:
                 await asyncio.to_thread(self.write, [r for r, _ in batch])
-            except BaseException as error:
+            except Exception as error:
+                # Nothing can be recorded: every waiting worker learns it, none hangs.
+                batch, self.pending = batch + self.pending, []
                 for _, future in batch:
-                    future.set_exception(error)
-                raise
+                    if not future.done():
+                        future.set_exception(error)
+                return
             for _, future in batch:
-                future.set_result(None)
+                if not future.done():  # its worker may have been cancelled meanwhile
+                    future.set_result(None)
 
 
 class Engine:
@@ -121,19 +137,36 @@ class Engine:
         self.tally = Tally()
         self.stop = asyncio.Event()
         self.fatal: str | None = None
+        self.abandoned = False
+        self.accepted = 0  # messages the server accepted, recorded or not yet
         self.rng = random.Random()
+        self.workers: list[asyncio.Task[None]] = []
 
     async def run(self, jobs: Iterator[Job]) -> Tally:
-        workers = [asyncio.create_task(self._worker(t, jobs)) for t in self.transports]
+        """Send every job; returns the tally, or raises RunAbortedError (or what the ledger
+        raised) once the workers are done. After `stop`, jobs not started stay untouched."""
+        self.workers = [asyncio.create_task(self._worker(t, jobs)) for t in self.transports]
         try:
-            await asyncio.gather(*workers)
+            results = await asyncio.gather(*self.workers, return_exceptions=True)
         finally:
-            for worker in workers:
+            for worker in self.workers:
                 worker.cancel()
-            await asyncio.gather(*(t.close() for t in self.transports), return_exceptions=True)
+            closing = asyncio.gather(*(t.close() for t in self.transports), return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing, 1.0 if self.abandoned else None)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
         if self.fatal:
             raise RunAbortedError(self.fatal)
         return self.tally
+
+    def abandon(self) -> None:
+        """Stop at once: messages in flight are left unrecorded (the next run sends them)."""
+        self.abandoned = True
+        self.stop.set()
+        for worker in self.workers:
+            worker.cancel()
 
     async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
         while not self.stop.is_set():
@@ -149,31 +182,51 @@ class Engine:
             self.on_result(record)
 
     async def _deliver(self, transport: Transport, job: Job) -> Record | None:
+        """Try `job` until it is delivered, refused for good, or out of retries.
+
+        None when the job was not tried (the run stopped first) or the run was aborted:
+        either way nothing is recorded and the next run sends it.
+        """
         attempts = 0
         message: Outgoing | None = None
         outcome: Outcome | None = None
+        accepted_before = self.accepted
         while True:
             if self.stop.is_set() and outcome is None:
                 return None
             await self.bucket.take()
+            if self.stop.is_set() and outcome is None:
+                return None
             attempts += 1
             message = job.compose(self.clock())
             outcome = await transport.send(message)
             if outcome.verdict is Verdict.DELIVERED:
+                self.accepted += 1
                 self.bucket.eased()
                 return self._record(job, State.DELIVERED, attempts, outcome, message)
-            if outcome.verdict is Verdict.PERMANENT:
-                return self._record(job, State.FAILED, attempts, outcome, message)
             if outcome.verdict is Verdict.FATAL:
                 return self._abort(outcome.text)
-            # Transient: slow the whole pool down, wait, try again on this connection.
-            if outcome.code in (421, 450, 451, 452):
+            if self.fatal is not None:
+                return None
+            if outcome.verdict is Verdict.PERMANENT:
+                return self._record(job, State.FAILED, attempts, outcome, message)
+            # Transient: slow the whole pool down, wait, try again (a fresh connection if needed).
+            if outcome.code in THROTTLE_CODES:
                 self.bucket.throttled()
-            if outcome.code is None and self.tally.delivered == 0 and attempts > self.retries:
-                return self._abort(outcome.text)
-            if attempts > self.retries or self.stop.is_set():
+            if attempts > self.retries:
+                if outcome.unreachable and self.accepted == accepted_before:
+                    # Not one session opened and nothing accepted meanwhile: the server is
+                    # down or the address is wrong; stop instead of deferring everybody.
+                    return self._abort(f"cannot reach the SMTP server: {outcome.text}")
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
-            await asyncio.sleep(backoff(attempts, self.backoff_base, rng=self.rng))
+            if not self.stop.is_set():
+                delay = backoff(attempts, self.backoff_base, rng=self.rng)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), delay)
+            if self.fatal is not None:
+                return None
+            if self.stop.is_set():
+                return self._record(job, State.DEFERRED, attempts, outcome, message)
 
     def _abort(self, reason: str) -> Record | None:
         """Stop the whole run; the reason becomes its one error message."""

@@ -47,6 +47,7 @@ class State(enum.StrEnum):
     DELIVERED = "delivered"  # the server accepted the message
     DEFERRED = "deferred"  # temporary failures used up the retries; the next run tries again
     FAILED = "failed"  # a permanent (5xx) refusal; retried only with --retry-failed
+    SKIPPED = "skipped"  # nothing in this issue for them (their topics); not sent, not pending
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ class IssueStatus:
     subject: str | None
     counts: dict[str, int]
     failures: tuple[Record, ...]
-    started_at: str | None
-    ended_at: str | None
-    outcome: str | None
+    started_at: str | None  # the first run's start
+    ended_at: str | None  # the last run's end; None while it runs, or if it was killed
+    outcome: str | None  # the last run's: finished, interrupted, aborted; None as ended_at
+    last_started_at: str | None = None
+    runs: int = 0
 
 
 class Ledger:
@@ -204,19 +207,18 @@ class Ledger:
             )
             for email, state, attempts, code, response, at in self._rows(
                 """SELECT email, state, attempts, code, response, updated_at FROM deliveries
-                   WHERE issue_date = ? AND state != 'delivered' ORDER BY email""",
+                   WHERE issue_date = ? AND state IN ('deferred', 'failed') ORDER BY email""",
                 iso,
             )
         )
         issue = self._rows("SELECT number, subject FROM issues WHERE date = ?", iso)
-        runs = self._rows(
-            "SELECT MIN(started_at), MAX(ended_at), "
-            "(SELECT outcome FROM runs WHERE issue_date = ? ORDER BY id DESC LIMIT 1) "
-            "FROM runs WHERE issue_date = ?",
-            iso,
+        first = self._rows("SELECT MIN(started_at), COUNT(*) FROM runs WHERE issue_date = ?", iso)
+        started, runs = first[0] if first else (None, 0)
+        last = self._rows(
+            "SELECT started_at, ended_at, outcome FROM runs WHERE issue_date = ? ORDER BY id DESC LIMIT 1",
             iso,
         )
-        started, ended, outcome = runs[0] if runs else (None, None, None)
+        last_started, ended, outcome = last[0] if last else (None, None, None)
         return IssueStatus(
             day,
             int(str(issue[0][0])) if issue else None,
@@ -226,6 +228,8 @@ class Ledger:
             str(started) if started else None,
             str(ended) if ended else None,
             str(outcome) if outcome else None,
+            str(last_started) if last_started else None,
+            int(str(runs or 0)),
         )
 
 

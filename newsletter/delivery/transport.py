@@ -9,7 +9,7 @@ from __future__ import annotations
 import ssl
 from typing import Protocol
 
-from newsletter.delivery.retry import Outcome, Verdict, classify_code
+from newsletter.delivery.retry import Outcome, Verdict, sort_refusal
 from newsletter.delivery.smtp_url import SmtpTarget
 from newsletter.message import Outgoing
 
@@ -59,51 +59,83 @@ class SmtpTransport:
             username=target.username,
             password=target.password,
         )
-        await client.connect()
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()
+            raise
         self.client = client
         return client
 
     async def send(self, message: Outgoing) -> Outcome:
         import aiosmtplib
 
+        client = self.client
+        if not isinstance(client, aiosmtplib.SMTP) or not client.is_connected:
+            opened = await self._open()
+            if isinstance(opened, Outcome):
+                return opened
+            client = opened
+        assert isinstance(client, aiosmtplib.SMTP)
         try:
-            client = self.client or await self._connect()
-            assert isinstance(client, aiosmtplib.SMTP)
             _, response = await client.sendmail(message.sender, [message.recipient], message.data)
             return Outcome(Verdict.DELIVERED, 250, response)
-        except aiosmtplib.SMTPAuthenticationError as error:
-            await self._drop()
-            return Outcome(Verdict.FATAL, error.code, f"authentication refused: {error.message}")
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0]
-            return classify_code(refused.code, refused.message)
-        except (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError) as error:
-            outcome = classify_code(error.code, error.message)
-            if outcome.reconnect:
-                await self._drop()
-            return outcome
-        except (
-            aiosmtplib.SMTPServerDisconnected,
-            aiosmtplib.SMTPTimeoutError,
-            aiosmtplib.SMTPConnectError,
-            OSError,
-        ) as error:
+            outcome = sort_refusal("RCPT", refused.code, refused.message)
+        except aiosmtplib.SMTPSenderRefused as error:
+            outcome = sort_refusal("MAIL", error.code, error.message)
+        except aiosmtplib.SMTPDataError as error:
+            outcome = sort_refusal("DATA", error.code, error.message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
             await self._drop()
-            if isinstance(error, ssl.SSLError):
-                return Outcome(Verdict.FATAL, None, f"TLS failed: {error}")
             return Outcome(Verdict.TRANSIENT, None, _describe(error), reconnect=True)
         except aiosmtplib.SMTPResponseException as error:
             await self._drop()
-            if error.code in (530, 534, 535, 538):
-                return Outcome(Verdict.FATAL, error.code, f"refused: {error.message}")
-            outcome = classify_code(error.code, error.message)
+            outcome = sort_refusal("MAIL", error.code, error.message)
             return Outcome(outcome.verdict, outcome.code, outcome.text, reconnect=True)
+        except aiosmtplib.SMTPNotSupported as error:
+            return Outcome(Verdict.PERMANENT, None, str(error))
+        except ValueError as error:  # an address aiosmtplib cannot put on the wire
+            return Outcome(Verdict.PERMANENT, None, f"cannot send to this address: {error}")
         except aiosmtplib.SMTPException as error:
             await self._drop()
+            return Outcome(Verdict.TRANSIENT, None, str(error), reconnect=True)
+        if outcome.reconnect or outcome.verdict is Verdict.FATAL:
+            await self._drop()
+        return outcome
+
+    async def _open(self) -> object:
+        """A connected, logged-in client, or the Outcome saying why there is none."""
+        import aiosmtplib
+
+        await self._drop()
+        where = f"{self.target.host}:{self.target.port}"
+        try:
+            return await self._connect()
+        except aiosmtplib.SMTPAuthenticationError as error:
+            return sort_refusal("AUTH", error.code, f"{error.message} (server {where})")
+        except ssl.SSLError as error:
+            return Outcome(Verdict.FATAL, None, f"TLS failed with {where}: {error}")
+        except aiosmtplib.SMTPConnectResponseError as error:
+            # The greeting: 421 "busy, come back later", or 554 "no service for you".
+            return sort_refusal("connect", error.code, f"{error.message} (server {where})")
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPTimeoutError,
+            aiosmtplib.SMTPServerDisconnected,
+            OSError,
+        ) as error:
+            return Outcome(
+                Verdict.TRANSIENT, None, _describe(error), reconnect=True, unreachable=True
+            )
+        except aiosmtplib.SMTPResponseException as error:
+            return sort_refusal("EHLO", error.code, f"{error.message} (server {where})")
+        except aiosmtplib.SMTPException as error:
+            # STARTTLS or AUTH asked for and not offered: the settings cannot work.
             text = str(error)
-            if "STARTTLS" in text or "TLS" in text:
-                return Outcome(Verdict.FATAL, None, f"TLS impossible: {text}")
-            return Outcome(Verdict.TRANSIENT, None, text, reconnect=True)
+            what = "TLS impossible" if "TLS" in text else "cannot log in"
+            return Outcome(Verdict.FATAL, None, f"{what} with {where}: {text}")
 
     async def _drop(self) -> None:
         import aiosmtplib
