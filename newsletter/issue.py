@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from newsletter.config import Config, load_config
 from newsletter.delivery.ledger import Ledger, ledger_path
 from newsletter.digest import build_digest
 from newsletter.errors import InputError
 from newsletter.folder import Folder
-from newsletter.model import Digest
-from newsletter.sources import gather, of_day
+from newsletter.model import Article, Digest
+from newsletter.sources import gather, remember_feeds
+from newsletter.sources.fetch import Fetched
+from newsletter.sources.select import History, from_snapshot, history_keys, issued, rows, select
 
 
 def resolve_date(text: str | None, now: datetime) -> date:
@@ -34,6 +37,8 @@ class Issue:
     config: Config
     folder: Folder
     digest: Digest
+    articles: tuple[Article, ...] = ()  # what the digest carries; a real send records them
+    fetched: tuple[Fetched, ...] = ()  # feed responses a real send remembers
 
 
 def load_issue(folder: Folder, day_text: str | None, now: datetime | None = None) -> Issue:
@@ -41,12 +46,38 @@ def load_issue(folder: Folder, day_text: str | None, now: datetime | None = None
     config = load_config(folder.config_path)
     current = (now or datetime.now(config.timezone)).astimezone(config.timezone)
     day = resolve_date(day_text, current)
-    gathered = gather(config)
+    gathered = gather(config, current)
     ledger = Ledger(ledger_path(folder.state_dir, None), readonly=True)
     try:
         number = ledger.next_number(day)
     finally:
         ledger.close()
-    articles = of_day(gathered.articles, day, config)
-    digest = build_digest(articles, config, day, number, gathered.failures)
-    return Issue(config, folder, digest)
+    history = read_history(folder.state_dir, day)
+    chosen = select(gathered.articles, day, history, config.timezone, current)
+    digest = build_digest(chosen, config, day, number, gathered.failures)
+    return Issue(config, folder, digest, issued(digest, chosen), gathered.fetched)
+
+
+def read_history(state_dir: Path, day: date) -> History:
+    """What earlier real sends recorded, from every ledger of the folder (shards included)."""
+    sent: set[date] = set()
+    recorded: list[tuple[str, str | None, date]] = []
+    snapshots: tuple[Article, ...] = ()
+    for path in sorted(state_dir.glob("ledger*.sqlite3")):
+        ledger = Ledger(path, readonly=True)
+        try:
+            dates = ledger.issue_dates()
+            sent |= dates
+            recorded += ledger.article_keys()
+            if day in dates and not snapshots:
+                snapshots = tuple(from_snapshot(s) for s in ledger.snapshots(day))
+        finally:
+            ledger.close()
+    return History(frozenset(sent), history_keys(recorded), snapshots)
+
+
+def record_issue(issue: Issue, ledger: Ledger, now: datetime) -> None:
+    """A real send has started: record the issue with its articles, remember the feeds."""
+    digest = issue.digest
+    ledger.record_issue(digest.date, digest.number, digest.subject, now, rows(issue.articles))
+    remember_feeds(issue.config, issue.fetched)

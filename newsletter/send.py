@@ -25,7 +25,7 @@ from newsletter.delivery.smtp_url import SmtpTarget, parse_smtp_url
 from newsletter.delivery.transport import NullTransport, SmtpTransport, Transport
 from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
 from newsletter.folder import Folder
-from newsletter.issue import Issue, load_issue
+from newsletter.issue import Issue, load_issue, record_issue
 from newsletter.lock import run_lock
 from newsletter.model import Subscriber
 from newsletter.personal import Personalizer
@@ -144,7 +144,7 @@ def _run(
     )
     report.recipients = len(recipients)
     if ledger is not None and not request.to:
-        ledger.record_issue(digest.date, digest.number, digest.subject, datetime.now(UTC))
+        record_issue(issue, ledger, datetime.now(UTC))
         _archive(issue, personalizer)
         # Recorded so that `status` does not count them as pending.
         why = "their topics match nothing in this issue"

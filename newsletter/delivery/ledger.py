@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (issue_date, email)
 );
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    issue_date TEXT NOT NULL,
+    url TEXT,
+    snapshot TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_issue ON articles (issue_date);
 """
 
 
@@ -59,6 +67,15 @@ class Record:
     response: str
     message_id: str | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as an issue recorded it: its identity, its link, and a JSON snapshot."""
+
+    id: str
+    url: str | None
+    snapshot: str
 
 
 @dataclass(frozen=True)
@@ -124,12 +141,50 @@ class Ledger:
         latest = rows[0][0] if rows and rows[0][0] is not None else 0
         return int(str(latest)) + 1
 
-    def record_issue(self, day: date, number: int, subject: str, now: datetime) -> None:
+    def record_issue(
+        self,
+        day: date,
+        number: int,
+        subject: str,
+        now: datetime,
+        articles: Iterable[ArticleRow] = (),
+    ) -> None:
+        """Record the issue of `day` and the articles it holds, in one transaction.
+
+        The first run to record a date fixes its articles: a later run of the same
+        date (a resume) adds none, so every article belongs to exactly one issue.
+        """
         assert self.db is not None and not self.readonly
-        self.db.execute(
-            "INSERT OR IGNORE INTO issues (date, number, subject, created_at) VALUES (?, ?, ?, ?)",
-            (day.isoformat(), number, subject, now.isoformat()),
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO issues (date, number, subject, created_at) VALUES (?, ?, ?, ?)",
+                (day.isoformat(), number, subject, now.isoformat()),
+            )
+            if cursor.rowcount:
+                self.db.executemany(
+                    """INSERT OR IGNORE INTO articles (id, issue_date, url, snapshot, recorded_at)
+                       VALUES (?, ?, ?, ?, ?)""",
+                    [(a.id, day.isoformat(), a.url, a.snapshot, now.isoformat()) for a in articles],
+                )
+
+    def issue_dates(self) -> set[date]:
+        """Every date whose issue a real send recorded."""
+        return {date.fromisoformat(str(d)) for (d,) in self._rows("SELECT date FROM issues")}
+
+    def article_keys(self) -> list[tuple[str, str | None, date]]:
+        """(id, url, issue date) of every article an issue carried."""
+        return [
+            (str(ident), str(url) if url is not None else None, date.fromisoformat(str(day)))
+            for ident, url, day in self._rows("SELECT id, url, issue_date FROM articles")
+        ]
+
+    def snapshots(self, day: date) -> list[str]:
+        """The articles of the issue of `day` as recorded when it was first sent, in order."""
+        rows = self._rows(
+            "SELECT snapshot FROM articles WHERE issue_date = ? ORDER BY rowid", day.isoformat()
         )
+        return [str(s) for (s,) in rows]
 
     def emails_in(self, day: date, states: Iterable[State]) -> set[str]:
         wanted = [s.value for s in states]
