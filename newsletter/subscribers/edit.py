@@ -80,23 +80,23 @@ def set_key(text: str, mapping: yaml.Node, key: str, value: Any) -> list[Splice]
     newline = newline_of(text)
     for key_node, value_node in mapping.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return [_replace_value(text, key_node, value_node, value)]
+            return [_replace_value(text, key_node, value_node, value, mapping.flow_style)]
     if isinstance(value, dict) and not mapping.flow_style:
         pad = " " * (mapping.start_mark.column + 2)
         inner = [f"{pad}{k}: {scalar(v)}" for k, v in value.items()]
         line = f"{key}:{newline}" + newline.join(inner)
     else:
-        line = f"{key}: {scalar(value)}"
+        line = f"{key}: {scalar(value, flow=mapping.flow_style)}"
     return [_insert_pair(text, mapping, line)]
 
 
-def _replace_value(text: str, key: yaml.Node, node: yaml.Node, value: Any) -> Splice:
+def _replace_value(text: str, key: yaml.Node, node: yaml.Node, value: Any, flow: bool) -> Splice:
     if node.start_mark.index < key.end_mark.index:
         raise UnsafeEditError(
             f"`{key.value}` at line {key.start_mark.line + 1} is a YAML alias; edit it by hand"
         )
     style = node.style if isinstance(node, yaml.ScalarNode) else None
-    new = scalar(value, style)
+    new = scalar(value, style, flow=flow)
     start, end = int(node.start_mark.index), content_end(node)
     block = isinstance(node, yaml.CollectionNode) and not node.flow_style
     if start == end or block:  # an empty value, or a block list: rewrite from the colon

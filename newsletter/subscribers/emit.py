@@ -16,10 +16,11 @@ from newsletter.model import Format, Status, Subscriber
 _WIDTH = 2**30  # never fold a value onto a second line
 
 
-def scalar(value: Any, style: str | None = None) -> str:
-    """`value` as a one-line YAML flow value that reads back as the same value.
+def scalar(value: Any, style: str | None = None, *, flow: bool = False) -> str:
+    """`value` as a one-line YAML value that reads back as the same value.
 
-    `style` (``'`` or ``"``) keeps a quoted value quoted when it replaces another.
+    `style` (``'`` or ``"``) keeps a quoted value quoted when it replaces another; `flow`
+    says the value goes inside brackets or braces, where `,[]{}` must be quoted too.
     """
     if isinstance(value, (Status, Format)):
         value = value.value
@@ -28,7 +29,7 @@ def scalar(value: Any, style: str | None = None) -> str:
     if not isinstance(value, str) or style not in ("'", '"'):
         style = None
     text = yaml.safe_dump(
-        value,
+        [value] if flow else value,
         allow_unicode=True,
         width=_WIDTH,
         default_flow_style=True,
@@ -38,6 +39,8 @@ def scalar(value: Any, style: str | None = None) -> str:
     if text.endswith("\n...\n"):
         text = text[: -len("\n...\n")]
     text = text.rstrip("\n")
+    if flow:  # the emitter quoted it as an item of a flow list: drop the brackets
+        text = text[1:-1]
     if "\n" in text:  # pragma: no cover - the width above rules it out
         raise ValueError(f"{value!r} does not fit on one line")
     return text
@@ -77,7 +80,7 @@ def block_entry(subscriber: Subscriber, indent: int, newline: str = "\n") -> str
 
 def flow_entry(subscriber: Subscriber) -> str:
     """One entry as a flow mapping, `{email: …, name: …}`, for lists written in brackets."""
-    return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in pairs(subscriber)) + "}"
+    return "{" + ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in pairs(subscriber)) + "}"
 
 
 def dump(subscribers: Iterable[Subscriber]) -> str:
