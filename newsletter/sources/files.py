@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,7 +25,14 @@ FRONT_MATTER_KEYS = {"title", "url", "source", "published", "summary", "tags", "
 
 
 class Skip(Exception):
-    """This file cannot become an article; the message says why."""
+    """This file cannot become an article; the message says why, `line` where (for YAML)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+    def where(self, path: Path) -> str:
+        return f"{path}:{self.line}" if self.line else str(path)
 
 
 def content_id(title: str, body: str) -> str:
@@ -47,24 +55,40 @@ def read_folder(folder: Path, tz: ZoneInfo) -> tuple[list[Article], list[SourceF
         if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
             continue
         try:
-            articles.extend(read_file(path, tz))
+            found, skipped = read_file(path, tz)
         except Skip as why:
-            failures.append(SourceFailure(str(path), str(why)))
+            failures.append(SourceFailure(why.where(path), str(why)))
+        except OSError as error:
+            failures.append(SourceFailure(str(path), f"cannot read it: {error.strerror or error}"))
+        else:
+            articles.extend(found)
+            failures.extend(skipped)
     return articles, failures
 
 
-def read_file(path: Path, tz: ZoneInfo) -> list[Article]:
+def read_file(path: Path, tz: ZoneInfo) -> tuple[list[Article], list[SourceFailure]]:
+    """The articles of one file; raises Skip when the whole file is unusable.
+
+    In a JSON/YAML list, a bad entry is reported on its own and the others are kept.
+    An article without a date belongs to the day the file was last modified.
+    """
     text = _read_text(path)
     seen = datetime.fromtimestamp(path.stat().st_mtime, tz)
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return [_from_scraped(text, path, seen)]
+        return [_from_scraped(text, path, seen)], []
     if suffix in (".md", ".markdown"):
         meta, body = _split_front_matter(text, path)
-        return [_from_fields(meta, clean_markdown(body), path, seen, tz)]
+        return [_from_fields(meta, clean_markdown(body), path, seen, tz)], []
     if suffix in (".html", ".htm"):
-        return [_from_html(text, path, seen, tz)]
-    return list(_from_list(text, path, seen, tz))
+        return [_from_html(text, path, seen, tz)], []
+    articles, failures = [], []
+    for entry in _from_list(text, path, seen, tz):
+        if isinstance(entry, Skip):
+            failures.append(SourceFailure(entry.where(path), str(entry)))
+        else:
+            articles.append(entry)
+    return articles, failures
 
 
 def _read_text(path: Path) -> str:
@@ -76,13 +100,31 @@ def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
         raise Skip("binary file, not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Skip(f"not UTF-8 (byte {error.start}); re-save the file as UTF-8") from None
+    text = _decode(raw, path)
     if not text.strip():
         raise Skip("empty file")
     return text
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        declared = _declared_html(raw) if path.suffix.lower() in (".html", ".htm") else None
+        if declared is None:
+            raise Skip(f"not UTF-8 (byte {error.start}); re-save the file as UTF-8") from None
+        return declared
+
+
+def _declared_html(raw: bytes) -> str | None:
+    """A saved web page in the legacy charset its <meta> declares (windows-1252, …)."""
+    match = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", raw[:4096], re.I)
+    if match is None:
+        return None
+    try:
+        return raw.decode(match.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def _from_scraped(text: str, path: Path, seen: datetime) -> Article:
@@ -110,7 +152,7 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(head)
     except yaml.YAMLError as error:
-        raise Skip(f"front matter is not valid YAML: {error}") from None
+        raise Skip(*_yaml_problem("front matter is not valid YAML", error)) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -201,23 +243,36 @@ def _from_html(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Article:
     return article
 
 
-def _from_list(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Iterator[Article]:
+def _from_list(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Iterator[Article | Skip]:
+    """Each entry's article, or the Skip saying why that entry cannot be one."""
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise Skip(f"not valid {path.suffix[1:].upper()}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise Skip(f"not valid JSON: {error.msg} (column {error.colno})", error.lineno) from None
+    except yaml.YAMLError as error:
+        raise Skip(*_yaml_problem("not valid YAML", error)) from None
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if not isinstance(data, list):
         raise Skip("expected a list of articles (or `articles:` holding one)")
     for number, entry in enumerate(data, start=1):
         if not isinstance(entry, dict):
-            raise Skip(f"entry {number} is not a mapping")
+            yield Skip(f"entry {number} is not a mapping of `key: value`")
+            continue
         fields = {k: v for k, v in entry.items() if k != "body"}
         body = entry.get("body") or ""
         if not isinstance(body, str):
-            raise Skip(f"entry {number}: `body` must be text")
+            yield Skip(f"entry {number}: `body` must be text")
+            continue
         try:
             yield _from_fields(fields, clean_markdown(body) if body else (), path, seen, tz)
         except Skip as why:
-            raise Skip(f"entry {number}: {why}") from None
+            yield Skip(f"entry {number}: {why}")
+
+
+def _yaml_problem(what: str, error: yaml.YAMLError) -> tuple[str, int | None]:
+    """A one-line message for a YAML error, and its line in the file (front matter is
+    parsed with the rest of the opening `---` line, so its lines count as the file's)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{what}: {problem}", mark.line + 1 if mark is not None else None

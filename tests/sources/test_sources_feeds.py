@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SmtpServer
-from tests.sources.helpers import FeedServer, Route, letter, newsletter, plain_text, rss, write_article
+from tests.sources.helpers import (
+    FeedServer,
+    Route,
+    letter,
+    newsletter,
+    plain_text,
+    rss,
+    write_article,
+)
 
 DAY = "2026-03-10"
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -155,18 +163,25 @@ def test_build_preview_and_dry_run_remember_no_feed(folder: Path, feeds: FeedSer
     assert not (folder / ".newsletter").exists()
 
 
-def test_test_send_remembers_no_feed(folder: Path, feeds: FeedServer, smtp_server: SmtpServer) -> None:
+def test_test_send_remembers_no_feed(
+    folder: Path, feeds: FeedServer, smtp_server: SmtpServer
+) -> None:
     """A test send (--to) is not the issue going out: it leaves no feed validators behind."""
     feeds.routes["/rss.xml"] = Route(rss("Town Hall News", [DEPOT]), etag='"v1"')
     letter(folder, [{"feed": feeds.url("/rss.xml")}])
-    run = newsletter(folder, "send", "--date", DAY, "--to", "me@example.com", "--smtp-url", smtp_server.url)
+    run = newsletter(
+        folder, "send", "--date", DAY, "--to", "me@example.com", "--smtp-url", smtp_server.url
+    )
     assert run.code == 0, run.stderr
     assert newsletter(folder, "build", "--date", DAY).code == 0
     assert all("if-none-match" not in hit.headers for hit in feeds.hits)
 
 
 FAILURES = {
-    "server error": (Route(b"oops", status=500, content_type="text/plain"), "HTTP 500 Internal Server Error"),
+    "server error": (
+        Route(b"oops", status=500, content_type="text/plain"),
+        "HTTP 500 Internal Server Error",
+    ),
     "missing": (Route(b"gone", status=404, content_type="text/plain"), "HTTP 404 Not Found"),
     "timeout": (Route(rss("Slow", [SOLAR]), delay=3), "no answer within 0.5 s"),
     "html page": (
@@ -175,7 +190,10 @@ FAILURES = {
     ),
     "json": (Route(b'{"items": []}', content_type="application/json"), "not an RSS or Atom feed"),
     "empty body": (Route(b""), "empty: no feed in it"),
-    "garbage": (Route(b"\x89PNG\r\n\x1a\n\x00\x00binary", content_type="image/png"), "not an RSS or Atom feed"),
+    "garbage": (
+        Route(b"\x89PNG\r\n\x1a\n\x00\x00binary", content_type="image/png"),
+        "not an RSS or Atom feed",
+    ),
 }
 
 
@@ -212,12 +230,16 @@ def test_send_with_a_failing_feed_delivers_and_exits_1(
     letter(folder, [{"feed": feeds.url("/good.xml")}, {"feed": feeds.url("/bad.xml")}])
     run = newsletter(folder, "send", "--date", DAY, "--smtp-url", smtp_server.url)
     assert run.code == 1
-    assert f"source problem: feed {feeds.url('/bad.xml')}: HTTP 503 Service Unavailable" in run.stderr
+    assert (
+        f"source problem: feed {feeds.url('/bad.xml')}: HTTP 503 Service Unavailable" in run.stderr
+    )
     assert len(smtp_server.messages) == 1
     assert DEPOT["title"] in plain_text(smtp_server.messages[0].data)
 
 
-def test_feed_and_folder_copies_of_one_article_are_one_item(folder: Path, feeds: FeedServer) -> None:
+def test_feed_and_folder_copies_of_one_article_are_one_item(
+    folder: Path, feeds: FeedServer
+) -> None:
     """The same article in a feed and in the folder (same link, tracking parameters aside)
     is one item listing both sources."""
     feeds.routes["/rss.xml"] = Route(rss("Town Hall News", [DEPOT]))
