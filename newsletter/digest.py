@@ -131,13 +131,18 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     for key in dict.fromkeys(order):
         main = [i for i in kept if i.section == key]
         overflow = [i for i in over if i.section == key]
-        if main:
+        if main or overflow:  # a section whose stories are all past the limit is still linked
             out.append(
                 Section(key, titles[key], tuple(main[:limit]), tuple(main[limit:] + overflow))
             )
-    # Sections with more stories, and stories told by more sources, come first.
+    # Sections with more stories, and stories told by more sources, come first; sections
+    # holding only links to more stories come last.
     out.sort(
-        key=lambda s: (-max(len(i.sources) for i in s.items), -len(s.items), order.index(s.key))
+        key=lambda s: (
+            -max((len(i.sources) for i in s.items), default=0),
+            -len(s.items),
+            order.index(s.key),
+        )
     )
     return tuple(out)
 
