@@ -30,9 +30,14 @@ __all__ = ["FeedRead", "feed_articles", "read_feed"]
 # a longer one is the article itself, and the digest summarizes it.
 SUMMARY_WORDS = 80
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
-_ELLIPSIS_TAIL = re.compile(
-    r"\s*(\[(?:…|\.\.\.)\]|\[?(?:read|continue reading|read more)[^\]]*\]?)\s*$", re.I
+# "Continue reading …" / "Read more »" closing a teaser, after a sentence or on its own line.
+_READ_MORE = re.compile(
+    r"(?:^|(?<=[.!?…\]]))\s*(?:continue reading|read more|read the full (?:story|article))\b.{0,120}$",
+    re.I,
 )
+# "[…]", "[...]" or "…" at the very end: the feed cut the text short.
+_CUT = re.compile(r"\s*(?:\[(?:…|\.\.\.)\]|…|\.\.\.)\s*$")
+_WHOLE = re.compile(r"^(.*[.!?][\"'”’)]*)\s+\S.*$")  # up to the last sentence end
 
 
 @dataclass(frozen=True)
@@ -126,22 +131,21 @@ def _not_a_feed(body: bytes, parsed: Any) -> str:
 
 def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -> Article:
     link = _str(entry.get("link"))
-    content = _text_of(entry.get("content", [{}])[0]) if entry.get("content") else []
-    summary = _text_of(entry.get("summary_detail") or {"value": entry.get("summary")})
+    content, _ = _text_of(entry.get("content", [{}])[0]) if entry.get("content") else ([], False)
+    summary, cut = _text_of(entry.get("summary_detail") or {"value": entry.get("summary")})
     body = content or summary
-    summary_text = " ".join(summary) if summary else None
+    summary_text = " ".join(summary)
+    # The feed's own summary, when short and whole; a cut-off excerpt is left to the summarizer.
     own_summary = None
-    if summary_text and len(summary_text.split()) <= SUMMARY_WORDS:
+    if summary_text and not cut and len(summary_text.split()) <= SUMMARY_WORDS:
         own_summary = summary_text
     title = _plain(entry.get("title"), entry.get("title_detail"))
     if not title:
         if not body:
-            raise ValueError("no title and no text; skipped")
+            raise ValueError("no title and no text")
         title = teaser(body[0])
-    if not body and not own_summary:
-        if not link:
-            raise ValueError(f"“{title}” has no text and no link; skipped")
-        body = []
+    if not body and not link:
+        raise ValueError(f"“{title}” has no text and no link")
     guid = _str(entry.get("id"))
     if guid and not _SCHEME.match(guid):
         guid = f"{location}#{guid}"  # a bare GUID like "42" is unique only within its feed
@@ -185,20 +189,30 @@ def _tags(entry: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _text_of(detail: Any) -> list[str]:
-    """Paragraphs of a feed text field, HTML or plain, without boilerplate lines."""
+def _text_of(detail: Any) -> tuple[list[str], bool]:
+    """Paragraphs of a feed text field, HTML or plain, without boilerplate lines;
+    and whether the feed cut the text short ("[…]")."""
     value = _str(detail.get("value")) if detail else None
     if not value:
-        return []
+        return [], False
     kind = str(detail.get("type") or "text/html")
     paragraphs = html_paragraphs(value) if "html" in kind else value.split("\n\n")
     out = []
     for paragraph in paragraphs:
-        line = " ".join(repair(paragraph).split())
-        line = _ELLIPSIS_TAIL.sub("", line).rstrip()
+        line = _READ_MORE.sub("", " ".join(repair(paragraph).split())).rstrip()
         if line and not is_boilerplate(line) and not _is_feed_footer(line):
             out.append(line)
-    return out
+    cut = bool(out) and bool(_CUT.search(out[-1]))
+    if cut:  # keep whole sentences only: a summary must not end mid-thought
+        last = _CUT.sub("", out[-1])
+        whole = _WHOLE.match(last)
+        if whole:
+            out[-1] = whole.group(1)
+        elif len(out) > 1:
+            out.pop()
+        else:
+            out[-1] = last + " …"
+    return out, cut
 
 
 def _is_feed_footer(line: str) -> bool:

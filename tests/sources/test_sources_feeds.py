@@ -254,3 +254,42 @@ def test_feed_and_folder_copies_of_one_article_are_one_item(
     )
     got = items(folder)
     assert list(got) == [DEPOT["title"]]
+
+
+WORDPRESS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Harbour Blog</title><link>https://harbour.example.com</link>
+<item>
+  <title>Residents study the harbour plan</title>
+  <link>https://harbour.example.com/plan</link>
+  <guid isPermaLink="false">https://harbour.example.com/?p=7</guid>
+  <pubDate>Tue, 10 Mar 2026 09:00:00 +0000</pubDate>
+  <description><![CDATA[Residents read the plan carefully before the meeting. The council [&#8230;]]]></description>
+  <content:encoded><![CDATA[<p>Residents read the plan carefully before the meeting.</p>
+<p>The council will vote on it next month. <a href="https://harbour.example.com/plan">Continue reading <span>Residents study the harbour plan</span> &rarr;</a></p>
+<p>The post <a href="https://harbour.example.com/plan">Residents study the harbour plan</a> appeared first on <a href="https://harbour.example.com">Harbour Blog</a>.</p>]]></content:encoded>
+</item>
+<item>
+  <title>Ferry every twenty minutes from May</title>
+  <link>https://harbour.example.com/ferry</link>
+  <pubDate>Tue, 10 Mar 2026 10:00:00 +0000</pubDate>
+  <description><![CDATA[<p>The ferry will run every twenty minutes from May. Timetables at the pier show the new [&#8230;]</p>]]></description>
+</item>
+</channel></rss>
+"""
+
+
+def test_feed_text_loses_teaser_furniture_but_not_its_sentences(
+    folder: Path, feeds: FeedServer
+) -> None:
+    """Full content is preferred to the excerpt; "Continue reading" links and "The post …
+    appeared first on …" lines go; a cut-off excerpt keeps only its whole sentences."""
+    feeds.routes["/feed/"] = Route(WORDPRESS.encode())
+    letter(folder, [{"feed": feeds.url("/feed/")}])
+    got = items(folder)
+    assert got["Residents study the harbour plan"]["summary"] == (
+        "Residents read the plan carefully before the meeting. The council will vote on it next month."
+    )
+    assert got["Ferry every twenty minutes from May"]["summary"] == (
+        "The ferry will run every twenty minutes from May."
+    )
