@@ -22,7 +22,7 @@ from newsletter.subscribers.errors import (
     UnknownSubscriberError,
     UnsafeEditError,
 )
-from newsletter.subscribers.parse import HINT, Scan, read_text, scan_text
+from newsletter.subscribers.parse import HINT, Scan, no_gc, read_text, scan_text
 from newsletter.subscribers.schema import Entry, make_subscriber
 from newsletter.subscribers.store import locked, write_atomic
 
@@ -37,7 +37,7 @@ def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None
     typo elsewhere. UnknownSubscriberError if the address is not in the file.
     """
     status = Status(status)
-    with locked(path, lock_path):
+    with locked(path, lock_path), no_gc():
         scan = scan_for_edit(path, missing_ok=False)
         targets = _find(scan, email)
         todo = [e for e in targets if e.subscriber is None or e.subscriber.status is not status]
@@ -85,7 +85,7 @@ def add(
         fields=fields,
         smtputf8=smtputf8,
     )
-    with locked(path, lock_path):
+    with locked(path, lock_path), no_gc():
         scan = scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
         key = address_key(subscriber.email)
         for entry in scan.checked.entries:
@@ -109,7 +109,7 @@ def remove(path: Path, email: str, *, lock_path: Path | None = None) -> bool:
 
     Comment lines above the entry stay: they may be about the entries around it.
     """
-    with locked(path, lock_path):
+    with locked(path, lock_path), no_gc():
         try:
             scan = scan_for_edit(path, missing_ok=False)
         except SubscriberFileError as error:

@@ -21,6 +21,7 @@ from newsletter.subscribers.addresses import address_key
 from newsletter.subscribers.changes import Expected, scan_for_edit, write_checked
 from newsletter.subscribers.csvio import Row, field_cell, read_rows
 from newsletter.subscribers.edit import Splice
+from newsletter.subscribers.parse import no_gc
 from newsletter.subscribers.schema import Entry, make_subscriber
 from newsletter.subscribers.store import locked
 
@@ -55,7 +56,7 @@ def import_csv(
     With an invalid row nothing is written unless `skip_invalid`; `dry_run` never writes.
     """
     rows = read_rows(source)
-    with locked(path, lock_path):
+    with locked(path, lock_path), no_gc():
         scan = scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
         entries = {e.key: e for e in scan.checked.entries}
         report = ImportReport()

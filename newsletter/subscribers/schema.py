@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,6 +50,8 @@ _KINDS = {
     _TAG + "map": "a mapping",
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: each can end a header line somewhere.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FIELD_SCALARS = (str, int, float, bool, date, type(None))
 
 
@@ -269,12 +270,13 @@ def _text(node: yaml.Node, name: str) -> str:
 
 def text_problem(value: str) -> str | None:
     """Why `value` cannot go into a header or a one-line field, or None if it can."""
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-            if char in "\r\n\u2028\u2029\x85":
-                return "holds a line break; write it on one line"
-            return f"holds the control character U+{ord(char):04X}; remove it"
-    return None
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    char = found[0]
+    if char in "\r\n\u2028\u2029\x85":
+        return "holds a line break; write it on one line"
+    return f"holds the control character U+{ord(char):04X}; remove it"
 
 
 def _email(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> str:
