@@ -72,7 +72,11 @@ def read_feed(
             body, content_type = _read_file(root / location), None
     except FetchError as error:
         return FeedRead([], [SourceFailure(origin, str(error))])
-    articles, failures = feed_articles(body, source, origin, when, content_type)
+    try:
+        articles, failures = feed_articles(body, source, origin, when, content_type)
+    except Exception as error:  # a parser bug must cost this feed only, never the issue
+        reason = f"could not be parsed ({type(error).__name__}: {error}); please report this"
+        return FeedRead([], [SourceFailure(origin, reason)])
     return FeedRead(articles, failures, fetched)
 
 

@@ -60,6 +60,9 @@ def read_folder(folder: Path, tz: ZoneInfo) -> tuple[list[Article], list[SourceF
             failures.append(SourceFailure(why.where(path), str(why)))
         except OSError as error:
             failures.append(SourceFailure(str(path), f"cannot read it: {error.strerror or error}"))
+        except Exception as error:  # a cleaning bug must cost this file only, never the issue
+            reason = f"could not be read ({type(error).__name__}: {error}); please report this"
+            failures.append(SourceFailure(str(path), reason))
         else:
             articles.extend(found)
             failures.extend(skipped)
