@@ -117,7 +117,12 @@ def send_issue(
         target=str(target or "nowhere (dry run)"),
     )
     if request.dry_run:
-        return _run(issue, subscribers, request, report, None, on_start, on_result)
+        # The ledger is only read, to count who would be skipped as the real run would.
+        known = Ledger(ledger_path(folder.state_dir, request.shard), readonly=True)
+        try:
+            return _run(issue, subscribers, request, report, None, on_start, on_result, known=known)
+        finally:
+            known.close()
     with run_lock(folder.lock_path, "newsletter send"):
         ledger = Ledger(ledger_path(folder.state_dir, request.shard))
         try:
@@ -135,12 +140,13 @@ def _run(
     on_start: Callable[[SendReport], None],
     on_result: Callable[[Record], None],
     target: SmtpTarget | None = None,
+    known: Ledger | None = None,
 ) -> SendReport:
     config, digest = issue.config, issue.digest
     personalizer = Personalizer(config, Renderer(config, issue.folder.templates_dir), digest)
     skipped: list[str] = []
     recipients = _recipients(
-        subscribers, request, report, ledger, digest.date, personalizer, skipped
+        subscribers, request, report, ledger or known, digest.date, personalizer, skipped
     )
     report.recipients = len(recipients)
     if ledger is not None and not request.to:

@@ -123,7 +123,15 @@ def send(
         shard=_shard(shard),
     )
     progress = Progress(not cli.quiet)
-    report = send_issue(cli.folder(), request, on_start=progress.start, on_result=progress.step)
+    try:
+        report = send_issue(cli.folder(), request, on_start=progress.start, on_result=progress.step)
+    except KeyboardInterrupt:  # Ctrl-C before the sending loop took over the signal
+        click.echo(
+            "Interrupted: every delivery made so far is recorded. "
+            "Run `newsletter send` again to send the rest.",
+            err=True,
+        )
+        raise SystemExit(1) from None
     for line in summary_lines(report):
         cli.say(line)
     if report.exit_code:
@@ -156,6 +164,11 @@ def summary_lines(report: SendReport) -> list[str]:
     if len(t.failures) > 20:
         lines.append(
             f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`"
+        )
+    if t.failed:
+        lines.append(
+            "  Refused permanently: not retried unless you pass --retry-failed. Correct the "
+            "address in subscribers.yaml, or set its `status: bounced`."
         )
     for warning in report.warnings:
         lines.append(f"  warning:  {warning}")

@@ -56,7 +56,11 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
         ledger.close()
     from newsletter.lock import holder
 
-    pending = len(active - delivered_to - skipped_to - {r.email for r in st.failures})
+    # Only the active are owed the issue: a failure of someone since marked bounced or
+    # unsubscribed is settled, and no longer makes the issue incomplete.
+    failures = [r for r in st.failures if r.email in active]
+    dropped = len(st.failures) - len(failures)
+    pending = len(active - delivered_to - skipped_to - {r.email for r in failures})
     last_run = st.outcome
     if st.runs and st.ended_at is None:
         # Unfinished: still running if the lock's holder lives, else killed outright.
@@ -64,10 +68,11 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
         last_run = f"running (pid {running['pid']})" if running else "killed"
     counts = {
         "delivered": st.counts.get("delivered", 0),
-        "deferred": st.counts.get("deferred", 0),
-        "failed": st.counts.get("failed", 0),
+        "deferred": sum(r.state is State.DEFERRED for r in failures),
+        "failed": sum(r.state is State.FAILED for r in failures),
         "pending": pending,
         "skipped": st.counts.get("skipped", 0),
+        "dropped": dropped,
     }
     data: dict[str, object] = {
         "date": the_day.isoformat(),
@@ -82,7 +87,7 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
                 "response": r.response,
                 "attempts": r.attempts,
             }
-            for r in st.failures
+            for r in failures
         ],
         "started_at": st.started_at,
         "ended_at": st.ended_at,
@@ -101,6 +106,7 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
                 f"  delivered {c['delivered']}, deferred {c['deferred']}, "
                 f"failed {c['failed']}, pending {c['pending']}"
                 + (f", skipped {c['skipped']} (no topic of theirs)" if c["skipped"] else "")
+                + (f", dropped {c['dropped']} (no longer subscribed)" if c["dropped"] else "")
             )
         if st.runs:
             click.echo(f"  runs: {st.runs}, the first started {st.started_at}")
@@ -108,7 +114,7 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
                 click.echo(f"  last run: {last_run}, ended {st.ended_at}")
             else:
                 click.echo(f"  last run: {last_run}, started {st.last_started_at}, did not end")
-        for r in st.failures:
+        for r in failures:
             click.echo(
                 f"  {r.state.value:8} {r.email}: {r.code or '---'} {r.response} "
                 f"(attempts: {r.attempts})"

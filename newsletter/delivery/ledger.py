@@ -100,7 +100,12 @@ class Ledger:
         self.readonly = readonly
         if readonly:
             if path.exists():
-                uri = f"file:{path}?mode=ro"
+                # With no WAL file every committed row is in the main file: read it as
+                # immutable, which creates no -wal or -shm file (status and dry runs write
+                # nothing). With one (a run going on, or killed), read through it.
+                wal = path.with_name(path.name + "-wal")
+                flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+                uri = f"{path.absolute().as_uri()}?{flags}"
                 self.db: sqlite3.Connection | None = sqlite3.connect(
                     uri, uri=True, check_same_thread=False
                 )

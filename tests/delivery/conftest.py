@@ -130,6 +130,7 @@ class Row:
     attempts: int
     code: int | None
     response: str
+    message_id: str | None
 
 
 def ledger(root: Path) -> dict[str, Row]:
@@ -140,14 +141,15 @@ def ledger(root: Path) -> dict[str, Row]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = db.execute(
-            "SELECT email, state, attempts, code, response FROM deliveries WHERE issue_date = ?",
+            "SELECT email, state, attempts, code, response, message_id FROM deliveries"
+            " WHERE issue_date = ?",
             (DAY,),
         ).fetchall()
     finally:
         db.close()
     return {
-        email: Row(state, attempts, code, response or "")
-        for email, state, attempts, code, response in rows
+        email: Row(state, attempts, code, response or "", message_id)
+        for email, state, attempts, code, response, message_id in rows
     }
 
 
@@ -156,6 +158,10 @@ def states(root: Path) -> dict[str, int]:
     for row in ledger(root).values():
         counts[row.state] = counts.get(row.state, 0) + 1
     return counts
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
 
 
 def status(root: Path) -> tuple[int, dict[str, Any]]:
@@ -168,3 +174,13 @@ def status(root: Path) -> tuple[int, dict[str, Any]]:
 def send_here(root: Path, url: str, **options: Any) -> SendReport:
     """`send_issue` in this process: the library call the command makes."""
     return send_issue(locate(root), SendRequest(date=DAY, smtp_url=url, **options))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow run only when asked for, with `-m slow`."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="long version: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords and Path(__file__).parent in Path(item.path).parents:
+            item.add_marker(skip)

@@ -26,6 +26,7 @@ import contextlib
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class Fault:
 class Accepted:
     recipient: str
     data: bytes
+    at: float  # time.monotonic() when the server accepted it
 
 
 @dataclass
@@ -89,6 +91,10 @@ class FaultyHandler:
         return [a.recipient for a in self.accepted]
 
     def reset_counts(self) -> None:
+        """Forget connections so far (the Controller's readiness probe) once they closed."""
+        deadline = time.monotonic() + 2.0
+        while self.current > 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
         with self.lock:
             self.connections = self.peak = self.current
 
@@ -151,7 +157,7 @@ class FaultyHandler:
                 if answer is not None:
                     return answer
         for recipient in envelope.rcpt_tos:
-            self.accepted.append(Accepted(recipient, data if self.keep else b""))
+            self.accepted.append(Accepted(recipient, data if self.keep else b"", time.monotonic()))
             if self.log is not None:
                 # Written before the 250 leaves: every acceptance the client saw is in the log.
                 self.log.write(recipient + "\n")

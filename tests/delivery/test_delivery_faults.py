@@ -11,6 +11,7 @@ from tests.delivery.conftest import (
     configure,
     emails,
     ledger,
+    nonzero,
     send,
     send_here,
     states,
@@ -61,13 +62,7 @@ def test_temporary_answers_past_the_retries_are_deferred_and_retried_by_the_next
     assert "greylisted" in row.response
     code, data = status(letter)
     assert code == 1
-    assert data["counts"] == {
-        "delivered": 19,
-        "deferred": 1,
-        "failed": 0,
-        "pending": 0,
-        "skipped": 0,
-    }
+    assert nonzero(data["counts"]) == {"delivered": 19, "deferred": 1}
     assert data["failures"][0]["email"] == stuck and data["failures"][0]["code"] == 451
 
     server.handler.faults.clear()
@@ -77,13 +72,7 @@ def test_temporary_answers_past_the_retries_are_deferred_and_retried_by_the_next
     assert ledger(letter)[stuck].state == "delivered"
     code, data = status(letter)
     assert code == 0
-    assert data["counts"] == {
-        "delivered": 20,
-        "deferred": 0,
-        "failed": 0,
-        "pending": 0,
-        "skipped": 0,
-    }
+    assert nonzero(data["counts"]) == {"delivered": 20}
 
 
 def test_permanent_answers_are_failed_with_code_and_never_retried_without_asking(
@@ -105,13 +94,7 @@ def test_permanent_answers_are_failed_with_code_and_never_retried_without_asking
     assert "spam" in rows[READERS[1]].response
     code, data = status(letter)
     assert code == 1
-    assert data["counts"] == {
-        "delivered": 18,
-        "deferred": 0,
-        "failed": 2,
-        "pending": 0,
-        "skipped": 0,
-    }
+    assert nonzero(data["counts"]) == {"delivered": 18, "failed": 2}
     assert {(f["email"], f["code"]) for f in data["failures"]} == {
         (READERS[0], 550),
         (READERS[1], 554),
