@@ -112,10 +112,10 @@ def remove(path: Path, email: str, *, lock_path: Path | None = None) -> bool:
     with locked(path, lock_path), no_gc():
         try:
             scan = scan_for_edit(path, missing_ok=False)
-        except SubscriberFileError as error:
+        except SubscriberFileError:
             if not path.exists():
                 return False
-            raise error
+            raise
         try:
             targets = _find(scan, email)
         except UnknownSubscriberError:

@@ -138,6 +138,7 @@ def append(text: str, checked: Checked, subscribers: list[Subscriber]) -> list[S
         dash = seq.start_mark.column
         gap = newline if len(items) > 1 and _blank_between(text, items[-2], items[-1]) else ""
         at, before = _line_after(text, content_end(seq), newline)
+        at = _past_own_comments(text, at, dash)
         body = "".join(gap + block_entry(s, dash, newline) for s in subscribers)
         return [Splice(at, at, before + body)]
     if root.flow_style or (isinstance(seq, yaml.SequenceNode) and seq.value):
@@ -171,6 +172,7 @@ def delete(text: str, checked: Checked, entry: Entry) -> list[Splice]:
         return [_delete_flow_item(text, seq, node)]
     start = _dash_line(text, seq, node)
     end, _ = _line_after(text, content_end(node), "")
+    end = _past_own_comments(text, end, seq.start_mark.column)
     # Entries set apart by blank lines stay so: one separator goes with the entry.
     blank_before, blank_after = _blank_line_at(text, start - 1), _blank_line_at(text, end)
     if blank_after and (blank_before or node is seq.value[0]):
@@ -194,6 +196,18 @@ def _dash_line(text: str, seq: yaml.SequenceNode, node: yaml.Node) -> int:
     if text[column : column + 1] == "-":
         return 0
     raise UnsafeEditError("could not find where the entry starts")
+
+
+def _past_own_comments(text: str, at: int, dash: int) -> int:
+    """Past the comment lines right after an entry that are indented into it."""
+    while at < len(text):
+        end = text.find("\n", at)
+        line = text[at : end if end >= 0 else len(text)]
+        stripped = line.lstrip(" ")
+        if not stripped.startswith("#") or len(line) - len(stripped) <= dash:
+            break
+        at = end + 1 if end >= 0 else len(text)
+    return at
 
 
 def _blank_line_at(text: str, index: int) -> bool:

@@ -55,9 +55,9 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FIELD_SCALARS = (str, int, float, bool, date, type(None))
 
 
-@dataclass
+@dataclass(eq=False)
 class Entry:
-    """One item of the `subscribers:` list, valid or not."""
+    """One item of the `subscribers:` list, valid or not; entries compare by identity."""
 
     node: yaml.Node
     subscriber: Subscriber | None  # None when the entry has a problem

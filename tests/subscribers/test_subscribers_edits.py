@@ -64,6 +64,11 @@ def path(tmp_path: Path) -> Path:
             "subscribers:\n    - email: a@example.com\n    - email: new@example.com\n",
         ),
         (
+            "subscribers:\n  - email: a@example.com\n    # city: Oslo\n  # next\n",
+            "subscribers:\n  - email: a@example.com\n    # city: Oslo\n"
+            "  - email: new@example.com\n  # next\n",
+        ),
+        (
             "subscribers:\n  - email: a@example.com\n    name: >-\n      Ada\n\n# end\n",
             "subscribers:\n  - email: a@example.com\n    name: >-\n      Ada\n\n"
             "  - email: new@example.com\n# end\n",
@@ -147,8 +152,8 @@ def test_set_status_in_every_layout(before: str, after: str, path: Path) -> None
         ("subscribers:\n  - email: a@example.com\n", "subscribers:\n"),
         (
             "subscribers:\n  - email: b@example.com\n  # about a\n  - email: a@example.com\n"
-            "    name: A  # inside\n    # also inside\n# after\n",
-            "subscribers:\n  - email: b@example.com\n  # about a\n    # also inside\n# after\n",
+            "    name: A  # inside\n    # also inside\n  # after, at the dash\n# end\n",
+            "subscribers:\n  - email: b@example.com\n  # about a\n  # after, at the dash\n# end\n",
         ),
         (
             "subscribers: [{email: a@example.com}, {email: b@example.com}]\n",

@@ -112,6 +112,8 @@ def _entry_lines(draw: st.DrawFn, s: Subscriber, dash: int, gap: int) -> list[st
             lines.extend(f"{' ' * (key_col + 2)}{k}: {_value(draw, v)}" for k, v in value.items())
         else:
             lines.append(f"{lead}{key}: {_value(draw, value)}{comment}")
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(" " * key_col + "# an aside, inside the entry")
     return lines
 
 
