@@ -136,3 +136,27 @@ def test_spreadsheet_csv_with_bom_and_crlf(tmp_path: Path) -> None:
         "topics": frozenset({"tech", "science"}),
     }
     assert row.line == 2
+
+
+def test_update_sets_status_and_fields_in_place(golden: Path, tmp_path: Path) -> None:
+    """A row may unsubscribe an active reader and change one custom field: each value is
+    replaced where it stands, other fields and the rest of the file stay."""
+    source = write_csv(
+        tmp_path,
+        "email,status,fields.city,fields.team\n"
+        "grace@example.org,unsubscribed,Washington,\n"
+        "linus@example.net,,,kernel\n",
+    )
+    before = golden.read_text(encoding="utf-8")
+    report = import_csv(golden, source)
+    assert [s.email for s in report.updated] == ["grace@example.org", "linus@example.net"]
+    after = golden.read_text(encoding="utf-8")
+    assert after == before.replace(
+        "      status:  active     # keep!", "      status:  unsubscribed     # keep!"
+    ).replace('        city: "Arlington"', '        city: "Washington"').replace(
+        "  - {email: linus@example.net, name: 'Linus', topics: [tech]}",
+        "  - {email: linus@example.net, name: 'Linus', topics: [tech], fields: {team: kernel}}",
+    )
+    grace = next(s for s in load(golden) if s.email == "grace@example.org")
+    assert grace.status is Status.UNSUBSCRIBED
+    assert dict(grace.fields) == {"city": "Washington", "vip": True}
