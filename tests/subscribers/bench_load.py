@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from newsletter.model import Status
@@ -35,14 +36,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "subscribers.yaml"
         path.write_text(make(count), encoding="utf-8")
-        for name, run in [
+        steps: list[tuple[str, Callable[[], object]]] = [
             ("load", lambda: load(path)),
             ("validate", lambda: validate(path)),
             (
                 "set_status",
                 lambda: set_status(path, f"reader.{count // 2}@gmail.com", Status.BOUNCED),
             ),
-        ]:
+        ]
+        for name, run in steps:
             start = time.perf_counter()
             run()
             print(f"{name:>10} {count} subscribers: {time.perf_counter() - start:.2f} s")

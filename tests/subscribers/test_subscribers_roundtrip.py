@@ -87,7 +87,7 @@ def _entry_lines(draw: st.DrawFn, s: Subscriber, dash: int, gap: int) -> list[st
         pairs.append(("name", s.name))
     if s.status is not Status.ACTIVE or draw(st.booleans()):
         pairs.append(("status", s.status.value))
-    if s.topics or draw(st.booleans()):
+    if bool(s.topics) or draw(st.booleans()):
         pairs.append(("topics", sorted(s.topics)))
     if s.format is not Format.HTML or draw(st.booleans()):
         pairs.append(("format", s.format.value))
