@@ -190,7 +190,7 @@ class Engine:
         attempts = 0
         message: Outgoing | None = None
         outcome: Outcome | None = None
-        accepted_before = self.accepted
+        unreachable_since: int | None = None  # `accepted` when the server became unreachable
         while True:
             if self.stop.is_set() and outcome is None:
                 return None
@@ -213,10 +213,15 @@ class Engine:
             # Transient: slow the whole pool down, wait, try again (a fresh connection if needed).
             if outcome.code in THROTTLE_CODES:
                 self.bucket.throttled()
+            if not outcome.unreachable:
+                unreachable_since = None
+            elif unreachable_since is None:
+                unreachable_since = self.accepted
             if attempts > self.retries:
-                if outcome.unreachable and self.accepted == accepted_before:
-                    # Not one session opened and nothing accepted meanwhile: the server is
-                    # down or the address is wrong; stop instead of deferring everybody.
+                if unreachable_since == self.accepted:
+                    # No session could be opened since the last message the server
+                    # accepted: it is down or the address is wrong. Stop instead of
+                    # deferring everybody.
                     return self._abort(f"cannot reach the SMTP server: {outcome.text}")
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
             if not self.stop.is_set():

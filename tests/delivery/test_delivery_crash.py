@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import collections
 import random
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.delivery.conftest import DAY, configure, emails, status, write_subscribers
+from newsletter.errors import RunAbortedError
+from tests.delivery.conftest import (
+    DAY,
+    configure,
+    emails,
+    ledger,
+    send_here,
+    status,
+    write_subscribers,
+)
 from tests.delivery.crash import Log, sink, trial
+from tests.delivery.faulty import FaultyHandler, FaultyServer
 
 CONCURRENCY = 4
 
@@ -52,3 +65,34 @@ def test_sigkill_at_random_moments_loses_nobody(letter: Path, tmp_path: Path) ->
 def test_sigkill_at_random_moments_loses_nobody_at_length(letter: Path, tmp_path: Path) -> None:
     """The same, longer: ten trials of five kills each over 5,000 subscribers."""
     crash_trials(letter, tmp_path, readers=5000, trials=10, kills=5)
+
+
+def test_the_server_going_away_mid_run_stops_the_run_and_a_rerun_completes(letter: Path) -> None:
+    """The relay stops in the middle: once no connection can be opened the run ends with one
+    error (nobody marked failed or deferred), and a run after the relay is back completes it."""
+    readers = emails(400)
+    write_subscribers(letter, readers)
+    handler = FaultyHandler()
+    first = FaultyServer(handler)
+    first.__enter__()
+
+    def stop_midway() -> None:
+        while len(handler.accepted) < 50:
+            time.sleep(0.001)
+        first.__exit__()
+
+    stopper = threading.Thread(target=stop_midway)
+    stopper.start()
+    with pytest.raises(RunAbortedError, match="cannot reach the SMTP server"):
+        send_here(letter, first.url)
+    stopper.join()
+    rows = ledger(letter)
+    assert {row.state for row in rows.values()} == {"delivered"}
+    accepted = set(handler.recipients())
+    assert set(rows) <= accepted and len(accepted - set(rows)) <= CONCURRENCY
+
+    with FaultyServer(handler, port=first.port) as again:
+        assert send_here(letter, again.url).exit_code == 0
+    counts = collections.Counter(handler.recipients())
+    assert counts.keys() == set(readers)
+    assert sum(n - 1 for n in counts.values()) <= CONCURRENCY
