@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -18,7 +18,7 @@ from email.utils import format_datetime, formataddr
 
 from newsletter.config import Config
 from newsletter.model import Format, Subscriber
-from newsletter.render import RenderedIssue, escape_values
+from newsletter.render import OPEN, Personal, RenderedIssue, escape_values, marker
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -79,6 +79,40 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(normalized, quotetabs=False, istext=True).replace(b"\n", b"\r\n")
 
 
+class EncodedPersonal:
+    """A `Personal` text encoded ahead: `fill(values)` is `_qp(personal.fill(values))`.
+
+    Quoted-printable encodes each line on its own (soft breaks and trailing-space
+    escapes never cross a line end), so the lines without holes are encoded once per
+    issue and only the few lines with a subscriber's values are encoded per message.
+    """
+
+    def __init__(self, personal: Personal) -> None:
+        text = "".join(p if i % 2 == 0 else marker(p) for i, p in enumerate(personal.parts))
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
+            self.pieces: tuple[bytes | Personal, ...] = (personal,)
+            return
+        lines = text.split("\n")
+        pieces: list[bytes | Personal] = []
+        fixed: list[str] = []
+        for i, line in enumerate(lines):
+            line = line if i == len(lines) - 1 else line + "\n"
+            if OPEN not in line:
+                fixed.append(line)
+                continue
+            if fixed:
+                pieces.append(_qp("".join(fixed)))
+                fixed = []
+            pieces.append(Personal.parse(line))
+        if fixed:
+            pieces.append(_qp("".join(fixed)))
+        self.pieces = tuple(p for p in pieces if p)
+
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        return b"".join([p if isinstance(p, bytes) else _qp(p.fill(values)) for p in self.pieces])
+
+
 class Composer:
     """Builds one message per subscriber from a rendered issue; per-issue work is done once."""
 
@@ -105,6 +139,9 @@ class Composer:
         if config.reply_to:
             static.append(f"Reply-To: {config.reply_to}")
         self.static_headers = "\r\n".join(static)
+        self.keys = rendered.text.keys | rendered.html.keys
+        self.text = EncodedPersonal(rendered.text)
+        self.html = EncodedPersonal(rendered.html)
 
     def values(self, subscriber: Subscriber, links: Links) -> dict[str, str]:
         name = clean_phrase(subscriber.name)
@@ -128,7 +165,7 @@ class Composer:
         sign: Callable[[bytes], bytes] | None = None,
     ) -> Outgoing:
         values = self.values(subscriber, links)
-        missing = (self.rendered.text.keys | self.rendered.html.keys) - values.keys()
+        missing = self.keys - values.keys()
         for key in missing:
             values[key] = ""
         message_id = f"<{now:%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
@@ -141,7 +178,7 @@ class Composer:
             f"Message-ID: {message_id}",
             fold_list_header("List-Unsubscribe", uris),
         ]
-        text = _qp(self.rendered.text.fill(values))
+        text = self.text.fill(values)
         if subscriber.format is Format.TEXT:
             head += [
                 'Content-Type: text/plain; charset="utf-8"',
@@ -149,7 +186,7 @@ class Composer:
             ]
             body = text
         else:
-            page = _qp(self.rendered.html.fill(escape_values(values)))
+            page = self.html.fill(escape_values(values))
             boundary = f"=_{secrets.token_hex(12)}"
             head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
             b = boundary.encode()

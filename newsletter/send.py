@@ -21,8 +21,9 @@ from pathlib import Path
 from newsletter.config import Config
 from newsletter.delivery.engine import Engine, Job, Tally
 from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
+from newsletter.delivery.pipelined import PipelinedTransport
 from newsletter.delivery.smtp_url import SmtpTarget, parse_smtp_url
-from newsletter.delivery.transport import NullTransport, SmtpTransport, Transport
+from newsletter.delivery.transport import NullTransport, Transport
 from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
 from newsletter.folder import Folder
 from newsletter.issue import Issue, load_issue, record_issue
@@ -166,7 +167,8 @@ def _run(
     if target is None:
         transports = [NullTransport() for _ in range(concurrency)]
     else:
-        transports = [SmtpTransport(target, config.sending.timeout) for _ in range(concurrency)]
+        timeout = config.sending.timeout
+        transports = [PipelinedTransport(target, timeout) for _ in range(concurrency)]
     record_to = ledger if ledger is not None and not request.to else None
 
     def commit(records: list[Record]) -> None:
