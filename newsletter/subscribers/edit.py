@@ -83,10 +83,10 @@ def set_key(text: str, mapping: yaml.Node, key: str, value: Any) -> list[Splice]
             return [_replace_value(text, key_node, value_node, value, mapping.flow_style)]
     if isinstance(value, dict) and not mapping.flow_style:
         pad = " " * (mapping.start_mark.column + 2)
-        inner = [f"{pad}{k}: {scalar(v)}" for k, v in value.items()]
-        line = f"{key}:{newline}" + newline.join(inner)
+        inner = [f"{pad}{scalar(k)}: {scalar(v)}" for k, v in value.items()]
+        line = f"{scalar(key)}:{newline}" + newline.join(inner)
     else:
-        line = f"{key}: {scalar(value, flow=mapping.flow_style)}"
+        line = f"{scalar(key, flow=mapping.flow_style)}: {scalar(value, flow=mapping.flow_style)}"
     return [_insert_pair(text, mapping, line)]
 
 

@@ -72,7 +72,8 @@ def block_entry(subscriber: Subscriber, indent: int, newline: str = "\n") -> str
         lead = f"{pad}- " if n == 0 else f"{pad}  "
         if key == "fields":
             lines.append(f"{lead}fields:")
-            lines.extend(f"{pad}    {k}: {scalar(v)}" for k, v in value.items())
+            # a custom name such as `no` or `on` must be quoted, or it reads as true/false
+            lines.extend(f"{pad}    {scalar(k)}: {scalar(v)}" for k, v in value.items())
         else:
             lines.append(f"{lead}{key}: {scalar(value)}")
     return newline.join(lines) + newline

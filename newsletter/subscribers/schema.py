@@ -218,11 +218,13 @@ def _pairs(
             )
             continue
         if not (isinstance(key, yaml.ScalarNode) and key.tag == STR):
-            problems.append(
-                position(
-                    path, key, f"a {where} key must be a word such as `email`, not " + _kind(key)
+            message = f"a {where} key must be a word such as `email`, not {_kind(key)}"
+            if isinstance(key, yaml.ScalarNode) and key.value:
+                message = (
+                    f"the {where} key `{key.value}` reads as {_kind(key)} in YAML; "
+                    f'put it in quotes: "{key.value}":'
                 )
-            )
+            problems.append(position(path, key, message))
             continue
         if key.value in seen:
             problems.append(

@@ -203,12 +203,12 @@ def test_real_process_exit_codes(golden: Path) -> None:
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_help_has_an_example_and_docs_mention_the_command(name: str) -> None:
-    """Every command's --help shows an Example, and docs/subscribers.md documents it."""
+    """Every command's --help shows an Example, and the README documents it."""
     group = cli.get_command(click.Context(cli), "subscribers")
     assert isinstance(group, click.Group)
     command = group.get_command(click.Context(group), name)
     assert command is not None and "Example:" in (command.help or "")
-    docs = (ROOT / "docs" / "subscribers.md").read_text(encoding="utf-8")
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"newsletter subscribers {name}" in docs
 
 

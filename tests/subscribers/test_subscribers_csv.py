@@ -143,9 +143,9 @@ def test_update_sets_status_and_fields_in_place(golden: Path, tmp_path: Path) ->
     replaced where it stands, other fields and the rest of the file stay."""
     source = write_csv(
         tmp_path,
-        "email,status,fields.city,fields.team\n"
-        "grace@example.org,unsubscribed,Washington,\n"
-        "linus@example.net,,,kernel\n",
+        "email,status,fields.city,fields.team,fields.no\n"
+        "grace@example.org,unsubscribed,Washington,,\n"
+        "linus@example.net,,,kernel,\n",
     )
     before = golden.read_text(encoding="utf-8")
     report = import_csv(golden, source)
@@ -160,3 +160,16 @@ def test_update_sets_status_and_fields_in_place(golden: Path, tmp_path: Path) ->
     grace = next(s for s in load(golden) if s.email == "grace@example.org")
     assert grace.status is Status.UNSUBSCRIBED
     assert dict(grace.fields) == {"city": "Washington", "vip": True}
+
+
+def test_custom_field_named_like_a_yaml_boolean(golden: Path, tmp_path: Path) -> None:
+    """A custom field called `no` or `on` is written quoted, so it stays a name, not false."""
+    source = write_csv(
+        tmp_path, "email,fields.no,fields.on\ngrace@example.org,x,y\nn@example.com,1,2\n"
+    )
+    import_csv(golden, source)
+    by_email = {s.email: s for s in load(golden)}
+    assert dict(by_email["grace@example.org"].fields) == {
+        "city": "Arlington", "vip": True, "no": "x", "on": "y",
+    }  # fmt: skip
+    assert dict(by_email["n@example.com"].fields) == {"no": "1", "on": "2"}

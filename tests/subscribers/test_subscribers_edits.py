@@ -251,7 +251,7 @@ def test_add_stores_what_it_validated(path: Path) -> None:
         name="No",
         topics=["tech", "2024"],
         format=Format.TEXT,
-        fields={"zip": "00123", "city": "#1: Oslo", "vip": True},
+        fields={"zip": "00123", "city": "#1: Oslo", "vip": True, "no": "x", "on": 1},
     )
     assert load(path) == (
         Subscriber(
@@ -259,7 +259,7 @@ def test_add_stores_what_it_validated(path: Path) -> None:
             name="No",
             topics=frozenset({"tech", "2024"}),
             format=Format.TEXT,
-            fields={"zip": "00123", "city": "#1: Oslo", "vip": True},
+            fields={"zip": "00123", "city": "#1: Oslo", "vip": True, "no": "x", "on": 1},
         ),
     )
     with pytest.raises(InvalidSubscriberError, match="line break"):

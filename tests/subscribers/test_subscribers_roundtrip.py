@@ -109,7 +109,10 @@ def _entry_lines(draw: st.DrawFn, s: Subscriber, dash: int, gap: int) -> list[st
             lines.extend(f"{' ' * (key_col + 2)}- {_value(draw, t)}" for t in value)
         elif key == "fields":
             lines.append(f"{lead}fields:{comment}")
-            lines.extend(f"{' ' * (key_col + 2)}{k}: {_value(draw, v)}" for k, v in value.items())
+            lines.extend(
+                f"{' ' * (key_col + 2)}{_value(draw, k)}: {_value(draw, v)}"
+                for k, v in value.items()
+            )
         else:
             lines.append(f"{lead}{key}: {_value(draw, value)}{comment}")
         if draw(st.integers(0, 4)) == 0:
