@@ -74,6 +74,7 @@ class FaultyHandler:
     accepted: list[Accepted] = field(default_factory=list)
     attempts: collections.Counter[str] = field(default_factory=collections.Counter)
     sender_reply: str | None = None  # an answer to every MAIL FROM instead of 250
+    hello_reply: str | None = None  # an answer to every EHLO and HELO instead of 250
     keep: bool = True  # keep the bytes of accepted messages
     log: TextIO | None = None
     connections: int = 0
@@ -126,6 +127,20 @@ class FaultyHandler:
             server.transport.abort()
             return "421 4.4.2 connection dropped"  # never reaches the client
         return fault.reply
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        if self.hello_reply is not None:
+            return [self.hello_reply]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: SMTP, session: Any, envelope: Any, hostname: str) -> str:
+        if self.hello_reply is not None:
+            return self.hello_reply
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_MAIL(
         self, server: SMTP, session: Any, envelope: Any, address: str, options: Any

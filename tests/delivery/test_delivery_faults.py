@@ -239,3 +239,13 @@ def test_a_permanent_refusal_of_the_sender_stops_the_run(
     assert result.returncode == 1
     assert "553" in result.stderr and "sender" in result.stderr
     _nothing_recorded_as_failed(letter)
+
+
+def test_a_server_refusing_the_session_stops_the_run(letter: Path, server: FaultyServer) -> None:
+    """550 to EHLO and HELO refuses every session: stop with one message, mark nobody."""
+    server.handler.hello_reply = "550 5.7.1 this relay does not serve you"
+    result = send(letter, server.url)
+    assert result.returncode == 1
+    assert "550" in result.stderr and "Error:" in result.stderr
+    assert server.handler.accepted == []
+    _nothing_recorded_as_failed(letter)
