@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from newsletter.config import Config, load_config
-from newsletter.delivery.ledger import Ledger, ledger_path
+from newsletter.delivery.ledger import Ledger
 from newsletter.digest import build_digest
 from newsletter.errors import InputError
 from newsletter.folder import Folder
@@ -47,22 +47,20 @@ def load_issue(folder: Folder, day_text: str | None, now: datetime | None = None
     current = (now or datetime.now(config.timezone)).astimezone(config.timezone)
     day = resolve_date(day_text, current)
     gathered = gather(config, current)
-    ledger = Ledger(ledger_path(folder.state_dir, None), readonly=True)
-    try:
-        number = ledger.next_number(day)
-    finally:
-        ledger.close()
     history = read_history(folder.state_dir, day)
     chosen = select(gathered.articles, day, history, config.timezone, current)
-    digest = build_digest(chosen, config, day, number, gathered.failures)
+    digest = build_digest(chosen, config, day, history.number, gathered.failures)
     return Issue(config, folder, digest, issued(digest, chosen), gathered.fetched)
 
 
 def read_history(state_dir: Path, day: date) -> History:
-    """What earlier real sends recorded, from every ledger of the folder (shards included)."""
+    """What earlier real sends recorded, from every ledger of the folder (shards included),
+    and the number of the issue of `day`: the recorded one, or one past the latest."""
     sent: set[date] = set()
     recorded: list[tuple[str, str | None, date]] = []
     snapshots: tuple[Article, ...] = ()
+    known: int | None = None
+    following = 1
     for path in sorted(state_dir.glob("ledger*.sqlite3")):
         ledger = Ledger(path, readonly=True)
         try:
@@ -71,9 +69,11 @@ def read_history(state_dir: Path, day: date) -> History:
             recorded += ledger.article_keys()
             if day in dates and not snapshots:
                 snapshots = tuple(from_snapshot(s) for s in ledger.snapshots(day))
+            known = known or ledger.issue_number(day)
+            following = max(following, ledger.next_number(day))
         finally:
             ledger.close()
-    return History(frozenset(sent), history_keys(recorded), snapshots)
+    return History(frozenset(sent), history_keys(recorded), snapshots, known or following)
 
 
 def record_issue(issue: Issue, ledger: Ledger, now: datetime) -> None:

@@ -51,6 +51,7 @@ class History:
     sent: frozenset[date] = frozenset()  # dates whose issue was sent
     carried: Mapping[str, date] = field(default_factory=dict)  # identity key → its issue
     snapshots: tuple[Article, ...] = ()  # the articles of the requested date's issue, if sent
+    number: int = 1  # the issue number of the requested date
 
 
 def select(

@@ -3,6 +3,7 @@ every article lands in exactly one issue, and nothing is lost when a day is skip
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,3 +194,25 @@ def test_sending_the_same_date_twice_sends_nothing_new(
     assert again.code == 0, again.stderr
     assert len(smtp_server.messages) == 1
     assert list(recorded(folder).values()) == [MON]
+
+
+def test_issue_numbers_count_on_across_shards(folder: Path, smtp_server: SmtpServer) -> None:
+    """A list sent in shards (one ledger each) still numbers its issues 1, 2, … and the
+    second shard sends the issue the first one recorded."""
+    letter(folder)
+    (folder / "subscribers.yaml").write_text(
+        "subscribers:\n" + "".join(f"  - email: r{n}@example.com\n" for n in range(6))
+    )
+    write_article(folder, "mon.md", "Harbour ferry timetable changes", MON)
+    for shard in ("1/2", "2/2"):
+        run = newsletter(
+            folder, "send", "--date", MON, "--shard", shard, "--smtp-url", smtp_server.url
+        )
+        assert run.code == 0, run.stderr
+    write_article(folder, "tue.md", "Council approves new cycle lanes", TUE)
+    tuesday = newsletter(folder, "build", "--date", TUE, "--format", "json")
+    data = json.loads(tuesday.stdout)
+    assert data["number"] == 2
+    assert [i["title"] for i in data["items"]] == ["Council approves new cycle lanes"]
+    assert len(smtp_server.messages) == 6
+    assert all("Harbour ferry" in plain_text(m.data) for m in smtp_server.messages)
