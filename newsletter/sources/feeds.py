@@ -70,12 +70,11 @@ def read_feed(
             body, content_type = fetched.body, fetched.content_type
         else:
             body, content_type = _read_file(root / location), None
+        articles, failures = feed_articles(body, source, origin, when, content_type)
     except FetchError as error:
         return FeedRead([], [SourceFailure(origin, str(error))])
-    try:
-        articles, failures = feed_articles(body, source, origin, when, content_type)
-    except Exception as error:  # a parser bug must cost this feed only, never the issue
-        reason = f"could not be parsed ({type(error).__name__}: {error}); please report this"
+    except Exception as error:  # a bug must cost this feed only, never the issue
+        reason = f"could not be read ({type(error).__name__}: {error}); please report this"
         return FeedRead([], [SourceFailure(origin, reason)])
     return FeedRead(articles, failures, fetched)
 

@@ -113,6 +113,8 @@ def fetch(url: str, *, timeout: float, cache: FeedCache | None) -> Fetched:
             f"no answer within {timeout:g} s; the server is slow or down "
             "(try again later, or raise `timeout:` for this source in newsletter.yaml)"
         ) from None
+    except httpx.InvalidURL as error:
+        raise FetchError(f"not a valid URL ({error}); fix `feed:` in newsletter.yaml") from None
     except httpx.HTTPError as error:
         raise FetchError(
             f"could not fetch it: {error or type(error).__name__}; check the URL"
