@@ -133,7 +133,7 @@ def load_previews(folder: Folder, day: str | None) -> Previews:
     from newsletter.subscribers import load as load_subscribers
 
     issue = load_issue(folder, day)
-    subscribers = load_subscribers(folder.subscribers_path)
+    subscribers = load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)
     renderer = Renderer(issue.config, folder.templates_dir)
     personalizer = Personalizer(issue.config, renderer, issue.digest, for_editor=True)
     return Previews(issue, subscribers, personalizer)

@@ -62,6 +62,7 @@ class SendReport:
     interrupted: bool = False
     source_failures: tuple[str, ...] = ()
     target: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -100,7 +101,7 @@ def send_issue(
 
     issue = load_issue(folder, request.date)
     config = issue.config
-    subscribers = load_subscribers(folder.subscribers_path)
+    subscribers = load_subscribers(folder.subscribers_path, smtputf8=config.sending.smtputf8)
     target = smtp_target(config, request.smtp_url) if not request.dry_run else None
     digest = issue.digest
     if not digest.items and not request.allow_empty:
@@ -159,6 +160,8 @@ def _run(
         if skipped:
             records = [Record(e, State.SKIPPED, 0, None, why, None, now) for e in skipped]
             ledger.record(digest.date, records)
+    personalizer.audience(Subscriber(email="reader@example.invalid"))  # renders the full issue
+    report.warnings = personalizer.warnings
     on_start(report)
     if not recipients:
         return report

@@ -45,7 +45,7 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     wanted = _shard(shard)
     active = {
         s.email
-        for s in load_subscribers(folder.subscribers_path)
+        for s in load_subscribers(folder.subscribers_path, smtputf8=config.sending.smtputf8)
         if s.active and shard_of(s.email, wanted)
     }
     ledger = Ledger(ledger_path(folder.state_dir, wanted), readonly=True)
