@@ -180,4 +180,7 @@ def _serve(
         if open_browser:
             webbrowser.open(url)
 
-    serve(folder, view, host, port, ready)
+    try:
+        serve(folder, view, host, port, ready)
+    except KeyboardInterrupt:  # Ctrl-C is how this command is meant to end
+        cli.say("Stopped.")

@@ -45,6 +45,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8030
 WIDTHS = {600: "Desktop 600", 375: "Phone 375"}
 KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 0.25  # how soon an open event stream notices that the server is stopping
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Live:
         self._lock = threading.Lock()  # Personalizer caches are not thread-safe
         self._cache: dict[str, tuple[int, Previews]] = {}
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        # Set by `serve`: true once Ctrl-C was pressed, so open event streams end cleanly.
+        self.closing: Callable[[], bool] = lambda: False
 
     def previews(self, day: str | None) -> Previews:
         """The issue of `day` as the files are now (read again only after a change)."""
@@ -256,12 +259,17 @@ def create_app(folder: Folder, defaults: View | None = None, *, watch: bool = Tr
         async def stream() -> AsyncIterator[str]:
             try:
                 yield "retry: 1000\n" + _event("hello", {"version": live.version})
-                while True:
+                quiet = 0.0
+                while not live.closing():
                     try:
-                        event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                        event = await asyncio.wait_for(queue.get(), POLL_SECONDS)
                     except TimeoutError:
-                        yield ": keep-alive\n\n"
+                        quiet += POLL_SECONDS
+                        if quiet >= KEEPALIVE_SECONDS:
+                            quiet = 0.0
+                            yield ": keep-alive\n\n"
                         continue
+                    quiet = 0.0
                     yield _event("change", event)
             finally:
                 live.unlisten(queue)
@@ -274,8 +282,12 @@ def create_app(folder: Folder, defaults: View | None = None, *, watch: bool = Tr
         if not watch:
             yield
             return
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_folder(folder, live.changed, stop))
+        stop, ready = asyncio.Event(), asyncio.Event()
+        watcher = asyncio.create_task(watch_folder(folder, live.changed, stop, ready))
+        # Requests wait in the listen queue until the watches are in place.
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait([waiting, watcher], timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
         try:
             yield
         finally:
@@ -334,14 +346,12 @@ def serve(
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"
     url = f"http://{shown_host}:{sock.getsockname()[1]}/"
+    app = create_app(folder, view)
     config = uvicorn.Config(
-        create_app(folder, view),
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=1,  # open event streams would otherwise hold Ctrl-C
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3
     )
     server = uvicorn.Server(config)
+    app.state.live.closing = lambda: server.should_exit
     if on_ready is not None:
         on_ready(url)
     try:

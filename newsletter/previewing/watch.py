@@ -75,15 +75,24 @@ def watched(folder: Folder) -> Watched:
 
 
 async def watch_folder(
-    folder: Folder, on_change: Callable[[list[str]], None], stop: asyncio.Event
+    folder: Folder,
+    on_change: Callable[[list[str]], None],
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
 ) -> None:
-    """Call `on_change(paths)` after each burst of relevant changes, until `stop` is set."""
+    """Call `on_change(paths)` after each burst of relevant changes, until `stop` is set.
+
+    `ready` is set once the first watches are in place: an edit after it is seen.
+    """
     while not stop.is_set():
-        await _watch_round(watched(folder), on_change, stop)
+        await _watch_round(watched(folder), on_change, stop, ready or asyncio.Event())
 
 
 async def _watch_round(
-    places: Watched, on_change: Callable[[list[str]], None], stop: asyncio.Event
+    places: Watched,
+    on_change: Callable[[list[str]], None],
+    stop: asyncio.Event,
+    ready: asyncio.Event,
 ) -> None:
     """Watch `places` until `stop` is set or a change at the top may have moved them."""
     halt = asyncio.Event()
@@ -108,6 +117,10 @@ async def _watch_round(
     tasks = [asyncio.create_task(top(), name="the folder")]
     if places.trees:
         tasks.append(asyncio.create_task(trees(), name="templates and sources"))
+    # One turn of the loop runs each watcher up to its first wait, by which time
+    # awatch has registered its watches.
+    await asyncio.sleep(0)
+    ready.set()
     waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(restart.wait())]
     await asyncio.wait([*tasks, *waiters], return_when=asyncio.FIRST_COMPLETED)
     halt.set()
