@@ -155,7 +155,8 @@ class Renderer:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as error:
             where = f"{error.filename or name}:{error.lineno}"
-            raise TemplateError(f"{where}: {error.message}; fix the template syntax") from None
+            message = (error.message or "syntax error").rstrip(".")
+            raise TemplateError(f"{where}: {message}; fix the template syntax") from None
         except jinja2.TemplateError as error:
             where = _template_line(error, name)
             raise TemplateError(
