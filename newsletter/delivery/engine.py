@@ -169,17 +169,23 @@ class Engine:
             worker.cancel()
 
     async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
-        while not self.stop.is_set():
-            job = next(jobs, None)
-            if job is None:
-                return
-            record = await self._deliver(transport, job)
-            if record is None:  # the run was stopped before this job was tried
-                return
-            if self.committer is not None:
-                await self.committer.submit(record)
-            self._count(record)
-            self.on_result(record)
+        try:
+            while not self.stop.is_set():
+                job = next(jobs, None)
+                if job is None:
+                    return
+                record = await self._deliver(transport, job)
+                if record is None:  # the run was stopped before this job was tried
+                    return
+                if self.committer is not None:
+                    await self.committer.submit(record)
+                self._count(record)
+                self.on_result(record)
+        except Exception:
+            # The ledger cannot be written, or a message cannot be built: the other
+            # workers finish what they carry and take nothing new.
+            self.stop.set()
+            raise
 
     async def _deliver(self, transport: Transport, job: Job) -> Record | None:
         """Try `job` until it is delivered, refused for good, or out of retries.

@@ -3,12 +3,21 @@ before the same connection carries its next message."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import sqlite3
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from newsletter.delivery.engine import Engine, Job
+from newsletter.delivery.ledger import Record
+from newsletter.delivery.transport import NullTransport
+from newsletter.message import Outgoing
 from tests.delivery.conftest import DAY, emails, ledger, send_here, write_subscribers
 from tests.delivery.faulty import FaultyHandler, FaultyServer
 
@@ -105,3 +114,27 @@ def test_the_ledger_is_sqlite_in_wal_mode_with_each_run_recorded(
     assert len(runs) == 1  # the second run had nobody to send to, so it did not start one
     started, ended, outcome = runs[0]
     assert started <= ended and outcome == "finished"
+
+
+def test_a_ledger_that_cannot_be_written_stops_the_run_instead_of_hanging() -> None:
+    """When a commit fails every worker learns it, takes no new recipient, and the run
+    raises the ledger's error; no worker waits for ever on a record never written."""
+    sent: list[str] = []
+
+    def compose(email_address: str) -> Callable[[datetime], Outgoing]:
+        def build(now: datetime) -> Outgoing:
+            sent.append(email_address)
+            return Outgoing("news@example.com", email_address, f"<{email_address}>", b"x")
+
+        return build
+
+    def commit(records: list[Record]) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    engine = Engine(
+        [NullTransport() for _ in range(4)], rate=0, retries=0, backoff_base=0, commit=commit
+    )
+    jobs = (Job(e, compose(e)) for e in emails(100))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        asyncio.run(asyncio.wait_for(engine.run(jobs), 5))
+    assert len(sent) <= 8  # each worker's message in hand when the first commit failed, at most
