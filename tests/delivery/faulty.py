@@ -73,6 +73,7 @@ class FaultyHandler:
     faults: dict[str, Fault] = field(default_factory=dict)
     accepted: list[Accepted] = field(default_factory=list)
     attempts: collections.Counter[str] = field(default_factory=collections.Counter)
+    tried_at: dict[str, list[float]] = field(default_factory=dict)  # RCPT times, monotonic
     sender_reply: str | None = None  # an answer to every MAIL FROM instead of 250
     hello_reply: str | None = None  # an answer to every EHLO and HELO instead of 250
     keep: bool = True  # keep the bytes of accepted messages
@@ -155,6 +156,7 @@ class FaultyHandler:
         self, server: SMTP, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         self.attempts[address] += 1
+        self.tried_at.setdefault(address, []).append(time.monotonic())
         fault = self._fault(address, "rcpt", self.attempts[address])
         if fault is not None:
             answer = await self._apply(server, fault)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,21 @@ def test_temporary_answers_past_the_retries_are_deferred_and_retried_by_the_next
     code, data = status(letter)
     assert code == 0
     assert nonzero(data["counts"]) == {"delivered": 20}
+
+
+def test_retries_wait_longer_each_time_with_jitter(letter: Path, server: FaultyServer) -> None:
+    """Before retry n the sender waits a random time between half and all of
+    backoff·2^(n-1) seconds."""
+    base = 0.1
+    configure(letter, backoff=base, retries=3)
+    stuck = READERS[4]
+    server.handler.rule(stuck, Fault("rcpt", reply="450 4.2.0 mailbox busy"))
+    send_here(letter, server.url)
+    times = server.handler.tried_at[stuck]
+    assert len(times) == 4
+    for n, (before, after) in enumerate(itertools.pairwise(times), start=1):
+        ceiling = base * 2 ** (n - 1)
+        assert ceiling / 2 <= after - before <= ceiling + 0.5
 
 
 def test_permanent_answers_are_failed_with_code_and_never_retried_without_asking(
