@@ -176,7 +176,7 @@ class Browser:
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
-        page = Page(self, str(session))
+        page = Page(self, str(session), str(target))
         page.call("Page.enable")
         page.resize(width, height)
         page.call("Emulation.setScrollbarsHidden", {"hidden": True})
@@ -224,9 +224,10 @@ class Browser:
 class Page:
     """One tab of a `Browser`, attached as a DevTools session."""
 
-    def __init__(self, browser: Browser, session: str) -> None:
+    def __init__(self, browser: Browser, session: str, target: str) -> None:
         self.browser = browser
         self.session = session
+        self.target = target
         self.width = 0
         self.height = 0
 
@@ -268,6 +269,10 @@ class Page:
             text = details.get("exception", {}).get("description") or details.get("text")
             raise BrowserError(f"script failed in the page: {text}")
         return result["result"].get("value")
+
+    def close(self) -> None:
+        """Close this tab; the browser stays open."""
+        self.browser.call("Target.closeTarget", {"targetId": self.target})
 
     def screenshot(self, height: int | None = None) -> bytes:
         """A PNG of the page's top `height` pixels (default: the whole page)."""

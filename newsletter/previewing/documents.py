@@ -33,14 +33,15 @@ _TEXT_STYLE = {
 
 
 def text_page(text: str, title: str, scheme: str = "light") -> str:
-    """The plain-text part as a text-only mail client shows it: monospace, long lines wrapped."""
+    """The plain-text part as a text-only mail client shows it: monospace, 72 columns fitting
+    in 600 px, lines wrapped only on narrower screens."""
     colours = _TEXT_STYLE.get(scheme, _TEXT_STYLE["light"])
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title></head>"
         f'<body style="margin:0;{colours}">'
-        '<pre style="margin:0;padding:16px;font:14px/1.5 ui-monospace,Menlo,Consolas,'
+        '<pre style="margin:0;padding:12px;font:13px/1.5 ui-monospace,Menlo,Consolas,'
         "'DejaVu Sans Mono',monospace;white-space:pre-wrap;overflow-wrap:anywhere\">"
         f"{html.escape(text)}</pre></body></html>\n"
     )

@@ -34,7 +34,7 @@ PAGE = """\
                  border: 1px solid #d0d7de; border-radius: 6px; cursor: pointer; background: #f6f8fa; }
   label.choice:has(input:checked) { background: #0b5cad; border-color: #0b5cad; color: #ffffff; }
   label.field { font-weight: 600; }
-  select, input[type=date] { font: inherit; margin-left: 4px; }
+  select, input[type=date] { font: inherit; font-weight: normal; margin-left: 4px; }
   .error { margin: 0; padding: 10px 16px; background: #ffebe9; color: #82071e;
            border-bottom: 1px solid #ff8182; white-space: pre-wrap; overflow-wrap: anywhere;
            font: 14px/1.45 ui-monospace, Menlo, Consolas, monospace; }
@@ -95,7 +95,7 @@ PAGE = """\
   <p id="live">Live: reloads by itself when an article, a template, newsletter.yaml or subscribers.yaml changes.</p>
   <p>Send this issue to yourself as a test (any address; subscribers get nothing):
      <code>newsletter send{{ date_option }} --to you@example.com</code></p>
-  <p>A picture of this view: <code>newsletter preview{{ date_option }}{{ subscriber_option }} --screenshot issue.png --width {{ width }}{% if scheme == "dark" %} --dark{% endif %}</code>
+  <p>A picture of this view: <code>newsletter preview{{ date_option }}{{ subscriber_option }}{{ format_option }} --screenshot issue.png --width {{ width }}{% if scheme == "dark" %} --dark{% endif %}</code>
      · the whole message: <a href="/message.eml?{{ query }}">message.eml</a></p>
 </footer>
 <script>

@@ -212,6 +212,7 @@ def page_values(shown: Shown, version: int) -> dict[str, Any]:
         "version": version,
         "date_option": f" --date {view.day}" if view.day else "",
         "subscriber_option": f" --subscriber {view.subscriber}" if view.subscriber else "",
+        "format_option": f" --format {view.format}" if view.format else "",
     }
 
 

@@ -88,6 +88,20 @@ def test_text_copy_page_fits_and_reads(browser: Browser, folder: Path, scheme: s
     assert found.low_contrast(4.5) == []
 
 
+def test_text_copy_keeps_its_lines_at_desktop_width(browser: Browser, folder: Path) -> None:
+    """At 600 px the text part's 72-column lines show line for line, as a text mail client
+    shows them (only longer lines, such as a long URL, wrap)."""
+    whole = make_preview(locate(folder), None, "ken@example.net").text()
+    text = "\n".join(line for line in whole.splitlines() if len(line) <= 72)
+    assert sum(len(line) == 72 for line in text.splitlines()) > 0
+    height = "document.querySelector('pre').getBoundingClientRect().height"
+    page = browser.page(width=600)
+    page.load(text_page(text, "issue"))
+    at_600 = page.evaluate(height)
+    page.resize(1600, 900)
+    assert page.evaluate(height) == at_600
+
+
 BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="margin:0;background:#ffffff">
