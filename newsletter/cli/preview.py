@@ -119,18 +119,17 @@ def preview(
 
         subject = shown.personalizer.audience(shown.subscriber)[0].subject
         scheme = "dark" if dark else "light"
-        page = (
-            force_scheme(shown.html(), scheme)
-            if fmt == "html"
-            else text_page(shown.text(), subject, scheme)
-        )
+        page = shown.html() if fmt == "html" else text_page(shown.text(), subject, scheme)
         if screenshot is not None:
+            # Chromium is told the device prefers `scheme`; the page is the reader's, unchanged.
             _screenshot(cli, page, screenshot, width, height, dark)
         if open_browser:
+            # Without --dark the page follows the browser's own scheme, as in a mail client.
+            shown_page = force_scheme(page, scheme) if dark and fmt == "html" else page
             with tempfile.NamedTemporaryFile(
                 "wb", suffix=".html", prefix="newsletter-preview-", delete=False
             ) as f:
-                f.write(page.encode("utf-8"))
+                f.write(shown_page.encode("utf-8"))
             cli.say(f"Opened {f.name}")
             webbrowser.open(Path(f.name).as_uri())
         return

@@ -5,6 +5,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shlex
+import sys
+import time
 from pathlib import Path
 
 from tests.conftest import need_tool, run_cli
@@ -150,3 +153,30 @@ def test_serve_refuses_a_busy_port(folder: Path) -> None:
         code, _, err = preview(folder, "--serve", "--port", str(port))
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+
+
+def test_open_hands_the_copy_to_the_browser(folder: Path, tmp_path: Path) -> None:
+    """--open writes the subscriber's copy to a file and starts $BROWSER on it: a text
+    reader's copy is their text, shown as a page."""
+    record = tmp_path / "opened.txt"
+    script = f"import sys; open({str(record)!r}, 'w').write(sys.argv[1])"
+    browser = f"{sys.executable} -c {shlex.quote(script)} %s"
+    result = run_cli(
+        "-C",
+        str(folder),
+        "preview",
+        "--subscriber",
+        "ken@example.net",
+        "--open",
+        env={"BROWSER": browser},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b""
+    for _ in range(50):  # the browser command may still be starting
+        if record.exists() and record.read_text():
+            break
+        time.sleep(0.1)
+    opened = Path(record.read_text().removeprefix("file://"))
+    page = opened.read_text()
+    opened.unlink()
+    assert "<pre" in page and "Hi Ken," in page
