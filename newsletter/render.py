@@ -56,8 +56,11 @@ class Personal:
 class _Subscriber:
     """What templates see as `subscriber`: every attribute becomes a hole filled per message."""
 
+    KNOWN = frozenset({"email", "name", "first_name", "greeting"})
+
     def __getattr__(self, name: str) -> str:
-        if name.startswith("_"):
+        # Unknown names fall through to StrictUndefined, so a typo fails with file and line.
+        if name not in self.KNOWN:
             raise AttributeError(name)
         return marker(name)
 
