@@ -88,7 +88,7 @@ def test_retries_wait_longer_each_time_with_jitter(letter: Path, server: FaultyS
     assert len(times) == 4
     for n, (before, after) in enumerate(itertools.pairwise(times), start=1):
         ceiling = base * 2 ** (n - 1)
-        assert ceiling / 2 <= after - before <= ceiling + 0.5
+        assert ceiling / 2 <= after - before <= ceiling + 1.0
 
 
 def test_permanent_answers_are_failed_with_code_and_never_retried_without_asking(
@@ -144,8 +144,8 @@ def test_a_server_that_stalls_past_the_timeout_is_retried(
     letter: Path, server: FaultyServer
 ) -> None:
     """A reply that never comes within `timeout` counts as a temporary failure, not a hang."""
-    configure(letter, timeout=0.3)
-    server.handler.rule(READERS[3], Fault("rcpt", action="stall", seconds=1.0, times=1))
+    configure(letter, timeout=0.5)
+    server.handler.rule(READERS[3], Fault("rcpt", action="stall", seconds=1.5, times=1))
     report = send_here(letter, server.url)
     assert report.exit_code == 0
     assert sorted(server.handler.recipients()) == READERS
@@ -156,8 +156,8 @@ def test_a_server_that_always_stalls_leaves_the_recipient_deferred(
     letter: Path, server: FaultyServer
 ) -> None:
     """Timeouts past the retries end deferred (no SMTP code), never failed; the others still go."""
-    configure(letter, timeout=0.3, retries=1)
-    server.handler.rule(READERS[3], Fault("rcpt", action="stall", seconds=1.0))
+    configure(letter, timeout=0.5, retries=1)
+    server.handler.rule(READERS[3], Fault("rcpt", action="stall", seconds=1.5))
     report = send_here(letter, server.url)
     assert report.exit_code == 1
     row = ledger(letter)[READERS[3]]
