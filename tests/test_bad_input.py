@@ -133,3 +133,16 @@ def test_failed_run_leaves_files_as_they_were(folder: Path, smtp_server: SmtpSer
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert before == after
     assert smtp_server.messages == []
+
+
+def test_misspelt_subscriber_value_names_template_line(folder: Path) -> None:
+    """A per-subscriber value that does not exist (subscriber.greting) fails with file and line."""
+    from newsletter.render import PACKAGE_TEMPLATES
+
+    text = (PACKAGE_TEMPLATES / "email.html.j2").read_text()
+    (folder / "templates" / "email.html.j2").write_text(
+        text.replace("{{ subscriber.greeting }}", "{{ subscriber.greting }}", 1)
+    )
+    result = run_cli("-C", str(folder), "preview", "--format", "html")
+    assert result.returncode == 2
+    assert b"email.html.j2:" in result.stderr and b"greting" in result.stderr
