@@ -17,14 +17,21 @@ from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
 
 class Personalizer:
     def __init__(
-        self, config: Config, renderer: Renderer, digest: Digest, *, for_editor: bool = False
+        self,
+        config: Config,
+        renderer: Renderer,
+        digest: Digest,
+        *,
+        for_editor: bool = False,
+        readonly: bool = False,
     ) -> None:
         from newsletter import dkim, unsubscribe
 
         self.config = config
         self.renderer = renderer
         self.digest = digest
-        self.secret = unsubscribe.load_secret(config)
+        # Previews and dry runs change nothing, not even by creating the unsubscribe key.
+        self.secret = unsubscribe.load_secret(config, create=not (readonly or for_editor))
         self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
         # Source failures are shown to the editor in previews, never to readers.

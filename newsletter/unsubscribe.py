@@ -50,13 +50,16 @@ _MIN_SECRET_BYTES = 16
 _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}$")
 
 
-def load_secret(config: Config) -> bytes:
+def load_secret(config: Config, *, create: bool = True) -> bytes:
     """The key that signs tokens.
 
     `NEWSLETTER_SECRET` (any non-empty string) wins; then the file named by
     `unsubscribe.secret_file` (relative to the newsletter folder, `~` expanded);
     else `.newsletter/secret`, created with 32 random bytes and mode 0600 on first
     use. Changing the secret invalidates every link already sent.
+
+    With `create=False` (previews, dry runs: they change nothing) a missing default
+    file is not made; a throwaway key stands in, so links look as they will but differ.
     """
     env = os.environ.get(SECRET_ENV, "")
     if env:
@@ -66,6 +69,8 @@ def load_secret(config: Config) -> bytes:
         return _read_secret(path, config)
     path = config.root / ".newsletter" / "secret"
     if not path.exists():
+        if not create:
+            return secrets.token_bytes(32)
         _create_secret(path)
     return _read_secret(path, config)
 

@@ -32,10 +32,6 @@ def test_a_dry_run_of_a_fresh_folder_changes_nothing(letter: Path, server: Fault
     assert server.handler.connections == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Personalizer calls unsubscribe.load_secret, which creates .newsletter/secret",
-)
 def test_a_dry_run_without_any_unsubscribe_secret_creates_none(
     letter: Path, server: FaultyServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
