@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.dkim_sizes, args.naive, args.articles = "200", "200", 30, 40
+        args.sizes, args.dkim_sizes, args.naive, args.articles = "200", "100", 20, 30
     only = set(args.only.split(","))
     if common.smtp_tools() is None and only & {"send", "dkim"}:
         print(
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         if "build" in only:
             bench_build(results, parent, args.articles, args.repeat)
         if "startup" in only:
-            bench_startup(results, max(3, args.repeat))
+            bench_startup(results, 1 if args.quick else max(5, args.repeat))
         if args.profile:
             bench_profile(results, folder, args.profile, args.concurrency)
     finally:

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
@@ -40,6 +40,21 @@ class Outgoing:
     recipient: str
     message_id: str
     data: bytes
+    # True when `data` has CRLF line ends only and no line starting with ".": it can
+    # follow the SMTP DATA command as is, without dot-stuffing (RFC 5321 §4.5.2).
+    data_safe: bool = False
+
+
+def data_safe(chunk: bytes) -> bool:
+    """Whether `chunk`, starting at a line start, has only CRLF line ends and no line
+    beginning with "."."""
+    crlf = chunk.count(b"\r\n")
+    return (
+        chunk.count(b"\n") == crlf
+        and chunk.count(b"\r") == crlf
+        and not chunk.startswith(b".")
+        and b"\n." not in chunk
+    )
 
 
 def clean_phrase(text: str | None) -> str:
@@ -90,27 +105,40 @@ class EncodedPersonal:
     def __init__(self, personal: Personal) -> None:
         text = "".join(p if i % 2 == 0 else marker(p) for i, p in enumerate(personal.parts))
         text = text.replace("\r\n", "\n")
-        if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
-            self.pieces: tuple[bytes | Personal, ...] = (personal,)
-            return
-        lines = text.split("\n")
         pieces: list[bytes | Personal] = []
-        fixed: list[str] = []
-        for i, line in enumerate(lines):
-            line = line if i == len(lines) - 1 else line + "\n"
-            if OPEN not in line:
-                fixed.append(line)
-                continue
+        if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
+            pieces.append(personal)
+        else:
+            lines = text.split("\n")
+            fixed: list[str] = []
+            for i, line in enumerate(lines):
+                line = line if i == len(lines) - 1 else line + "\n"
+                if OPEN not in line:
+                    fixed.append(line)
+                    continue
+                if fixed:
+                    pieces.append(_qp("".join(fixed)))
+                    fixed = []
+                pieces.append(Personal.parse(line))
             if fixed:
                 pieces.append(_qp("".join(fixed)))
-                fixed = []
-            pieces.append(Personal.parse(line))
-        if fixed:
-            pieces.append(_qp("".join(fixed)))
-        self.pieces = tuple(p for p in pieces if p)
+        pieces = [p for p in pieces if p]
+        self.fixed = [p if isinstance(p, bytes) else b"" for p in pieces]
+        self.holes = [(i, p) for i, p in enumerate(pieces) if isinstance(p, Personal)]
+        # Every piece starts at a line start, so each can be checked on its own.
+        self.fixed_safe = all(data_safe(p) for p in self.fixed)
 
     def fill(self, values: Mapping[str, str]) -> bytes:
-        return b"".join([p if isinstance(p, bytes) else _qp(p.fill(values)) for p in self.pieces])
+        return self.fill_checked(values)[0]
+
+    def fill_checked(self, values: Mapping[str, str]) -> tuple[bytes, bool]:
+        """The encoded text, and whether it is `data_safe`."""
+        parts = self.fixed.copy()
+        safe = self.fixed_safe
+        for i, hole in self.holes:
+            parts[i] = piece = _qp(hole.fill(values))
+            safe = safe and data_safe(piece)
+        return b"".join(parts), safe
 
 
 class Composer:
@@ -140,8 +168,14 @@ class Composer:
             static.append(f"Reply-To: {config.reply_to}")
         self.static_headers = "\r\n".join(static)
         self.keys = rendered.text.keys | rendered.html.keys
+        self.html_keys = rendered.html.keys
         self.text = EncodedPersonal(rendered.text)
         self.html = EncodedPersonal(rendered.html)
+        # Both parts are quoted-printable, where "=_" never occurs: one boundary serves
+        # every message of the issue.
+        self.boundary = f"=_{secrets.token_hex(12)}"
+        self._second: tuple[int, tzinfo | None] = (-1, None)
+        self._date = self._stamp = ""
 
     def values(self, subscriber: Subscriber, links: Links) -> dict[str, str]:
         name = clean_phrase(subscriber.name)
@@ -168,17 +202,24 @@ class Composer:
         missing = self.keys - values.keys()
         for key in missing:
             values[key] = ""
-        message_id = f"<{now:%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
+        second = (int(now.timestamp()), now.tzinfo)
+        if second != self._second:  # the Date header and the Message-ID prefix, once a second
+            self._second, self._date, self._stamp = (
+                second,
+                format_datetime(now),
+                f"{now:%Y%m%d%H%M%S}",
+            )
+        message_id = f"<{self._stamp}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
         to = formataddr((clean_phrase(subscriber.name), subscriber.email), "utf-8")
         uris = [links.unsubscribe] + ([links.mailto] if links.mailto else [])
         head = [
             self.static_headers,
             f"To: {to}",
-            f"Date: {format_datetime(now)}",
+            f"Date: {self._date}",
             f"Message-ID: {message_id}",
             fold_list_header("List-Unsubscribe", uris),
         ]
-        text = self.text.fill(values)
+        text, safe = self.text.fill_checked(values)
         if subscriber.format is Format.TEXT:
             head += [
                 'Content-Type: text/plain; charset="utf-8"',
@@ -186,10 +227,12 @@ class Composer:
             ]
             body = text
         else:
-            page = self.html.fill(escape_values(values))
-            boundary = f"=_{secrets.token_hex(12)}"
-            head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-            b = boundary.encode()
+            page, html_safe = self.html.fill_checked(
+                escape_values({k: values[k] for k in self.html_keys})
+            )
+            safe = safe and html_safe
+            head.append(f'Content-Type: multipart/alternative; boundary="{self.boundary}"')
+            b = self.boundary.encode()
             part_head = b'; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
             body = b"".join(
                 [
@@ -202,7 +245,12 @@ class Composer:
             )
         # Non-ASCII in a header survives only where the relay speaks SMTPUTF8 (RFC 6532).
         charset = "utf-8" if self.config.sending.smtputf8 else "ascii"
-        data = "\r\n".join(head).encode(charset) + b"\r\n\r\n" + body
+        header = "\r\n".join(head).encode(charset) + b"\r\n\r\n"
+        data = header + body
+        safe = safe and data_safe(header) and data.endswith(b"\r\n")
         if sign is not None:
-            data = sign(data)
-        return Outgoing(self.config.sender.address, subscriber.email, message_id, data)
+            signed = sign(data)
+            added = signed[: len(signed) - len(data)]
+            safe = safe and signed.endswith(data) and data_safe(added)
+            data = signed
+        return Outgoing(self.config.sender.address, subscriber.email, message_id, data, safe)

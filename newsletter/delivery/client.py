@@ -25,7 +25,7 @@ import hmac
 import re
 import socket
 import ssl
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from newsletter.delivery.smtp_url import SmtpTarget
 
@@ -49,8 +49,7 @@ class Unsupported(SmtpError):
     """The message needs an extension the server does not offer (SMTPUTF8)."""
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     code: int
     text: str
 
@@ -97,40 +96,48 @@ class _Protocol(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.wanted = 0
         self.lost: SmtpError | None = None
+        # One watchdog per connection instead of a timer per wait: it wakes when the
+        # current wait is due and either fails the connection or sleeps until the next.
+        self.deadline = 0.0
+        self.timeout = 0.0
+        self.watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        buffer = self.pending + data if self.pending else data
-        start = 0
-        while (end := buffer.find(b"\n", start)) >= 0:
-            self._line(buffer[start:end].rstrip(b"\r"))
-            start = end + 1
-        self.pending = buffer[start:]
+        lines = (self.pending + data if self.pending else data).split(b"\n")
+        self.pending = lines.pop()
+        for line in lines:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            code, mark = line[:3], line[3:4]
+            if not code.isdigit() or len(code) != 3 or mark not in (b" ", b"-", b""):
+                self._fail(
+                    SmtpError(f"the server sent something that is not an SMTP reply: {line[:80]!r}")
+                )
+                return
+            if mark == b"-":
+                self.lines.append(line[4:])
+                continue
+            if self.lines:
+                self.lines.append(line[4:])
+                text = b"\n".join(self.lines)
+                self.lines = []
+            else:
+                text = line[4:]
+            self.replies.append(Reply(int(code), text.decode("utf-8", "replace")))
         if len(self.pending) > _MAX_LINE:
             self._fail(SmtpError("the server sent a reply line too long to be SMTP"))
         self._wake()
-
-    def _line(self, line: bytes) -> None:
-        code = line[:3]
-        if len(code) != 3 or not code.isdigit() or line[3:4] not in (b"", b" ", b"-"):
-            self._fail(
-                SmtpError(f"the server sent something that is not an SMTP reply: {line[:80]!r}")
-            )
-            return
-        self.lines.append(line[4:])
-        if line[3:4] != b"-":
-            text = b"\n".join(self.lines).decode("utf-8", "replace")
-            self.replies.append(Reply(int(code), text))
-            self.lines = []
 
     def _fail(self, error: SmtpError) -> None:
         if self.lost is None:
             self.lost = error
         if self.transport is not None:
             self.transport.abort()
+        self._wake()
 
     def _wake(self) -> None:
         waiter = self.waiter
@@ -144,6 +151,9 @@ class _Protocol(asyncio.Protocol):
         if self.lost is None:
             why = f": {exc}" if exc else ""
             self.lost = ConnectionLost(f"the server closed the connection{why}")
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
         self._wake()
 
     def write(self, data: bytes) -> None:
@@ -159,18 +169,24 @@ class _Protocol(asyncio.Protocol):
                 raise self.lost
             waiter = self.loop.create_future()
             self.waiter, self.wanted = waiter, count
-            timer = self.loop.call_later(timeout, self._time_out, waiter, timeout)
+            self.deadline, self.timeout = self.loop.time() + timeout, timeout
+            if self.watchdog is None:
+                self.watchdog = self.loop.call_at(self.deadline, self._watch)
             try:
                 await waiter
             finally:
-                timer.cancel()
                 self.waiter = None
-        return [self.replies.popleft() for _ in range(count)]
+        replies = self.replies
+        return [replies.popleft() for _ in range(count)]
 
-    def _time_out(self, waiter: asyncio.Future[None], timeout: float) -> None:
-        if not waiter.done():
-            self._fail(ConnectionLost(f"timed out: no answer from the server in {timeout:g} s"))
-            waiter.set_exception(self.lost or ConnectionLost("timed out"))
+    def _watch(self) -> None:
+        self.watchdog = None
+        if self.waiter is None or self.waiter.done():
+            return  # not waiting now; the next wait starts a new watchdog
+        if self.loop.time() < self.deadline:
+            self.watchdog = self.loop.call_at(self.deadline, self._watch)
+            return
+        self._fail(ConnectionLost(f"timed out: no answer from the server in {self.timeout:g} s"))
 
 
 class SmtpClient:
@@ -280,8 +296,12 @@ class SmtpClient:
                 "the server offers no authentication method this client knows (PLAIN, LOGIN, CRAM-MD5)"
             )
 
-    async def send(self, sender: str, recipient: str, data: bytes) -> Reply:
-        """Send one message to one recipient; the server's acceptance, or ReplyError."""
+    async def send(self, sender: str, recipient: str, data: bytes, safe: bool = False) -> Reply:
+        """Send one message to one recipient; the server's acceptance, or ReplyError.
+
+        `safe`: the caller vouches that `data` has CRLF line ends only, no line starting
+        with "." and a final CRLF, which spares scanning it again here.
+        """
         ascii_only = sender.isascii() and recipient.isascii()
         eight_bit = not data.isascii()
         options = b""
@@ -311,7 +331,7 @@ class SmtpClient:
             if reply.code // 100 != ok:
                 await self._abandon(replies)
                 raise ReplyError(stage, reply)
-        protocol.write(data_for_wire(data))
+        protocol.write(data + b".\r\n" if safe else data_for_wire(data))
         (reply,) = await protocol.read(1, self.timeout)
         if reply.code // 100 != 2:
             raise ReplyError(".", reply)

@@ -99,10 +99,14 @@ class GroupCommitter:
         await future
 
     async def _flush(self) -> None:
+        # The commit runs on the event loop itself: handing it to a thread cost more
+        # (the thread fights the loop for the GIL, and each batch crosses threads twice)
+        # than the loop loses while SQLite syncs; the workers wait for it either way.
+        await asyncio.sleep(0)  # first let the workers whose answers are in submit too
         while self.pending:
             batch, self.pending = self.pending, []
             try:
-                await asyncio.to_thread(self.write, [r for r, _ in batch])
+                self.write([r for r, _ in batch])
             except Exception as error:
                 # Nothing can be recorded: every waiting worker learns it, none hangs.
                 batch, self.pending = batch + self.pending, []

@@ -41,7 +41,9 @@ class PipelinedTransport:
                 return opened
             client = self.client = opened
         try:
-            reply = await client.send(message.sender, message.recipient, message.data)
+            reply = await client.send(
+                message.sender, message.recipient, message.data, message.data_safe
+            )
             return Outcome(Verdict.DELIVERED, reply.code, reply.text)
         except ReplyError as error:
             outcome = sort_refusal(error.stage, error.code, error.text)
