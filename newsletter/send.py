@@ -145,7 +145,9 @@ def _run(
     known: Ledger | None = None,
 ) -> SendReport:
     config, digest = issue.config, issue.digest
-    personalizer = Personalizer(config, Renderer(config, issue.folder.templates_dir), digest)
+    personalizer = Personalizer(
+        config, Renderer(config, issue.folder.templates_dir), digest, readonly=request.dry_run
+    )
     skipped: list[str] = []
     recipients = _recipients(
         subscribers, request, report, ledger or known, digest.date, personalizer, skipped
