@@ -29,4 +29,6 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
 
 def test_contract_commands_exist() -> None:
     """The commands the product contract names are all there."""
-    assert {"init", "build", "preview", "send", "status", "subscribers", "sink", "serve"} <= set(COMMANDS)
+    assert {"init", "build", "preview", "send", "status", "subscribers", "sink", "serve"} <= set(
+        COMMANDS
+    )

@@ -31,7 +31,8 @@ def build(cli: CliContext, day: str | None, fmt: str) -> None:
 
     folder = cli.folder()
     issue = load_issue(folder, day)
-    load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)  # a broken list is caught before anything else
+    # A broken subscriber list is caught here, before anything else.
+    load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)
     digest = issue.digest
     if fmt == "json":
         click.echo(json.dumps(digest_data(digest), indent=2, ensure_ascii=False))
