@@ -94,6 +94,9 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(normalized, quotetabs=False, istext=True).replace(b"\n", b"\r\n")
 
 
+_SHORT_GAP = 256  # characters of fixed lines worth encoding again rather than splitting
+
+
 class EncodedPersonal:
     """A `Personal` text encoded ahead: `fill(values)` is `_qp(personal.fill(values))`.
 
@@ -110,18 +113,26 @@ class EncodedPersonal:
             pieces.append(personal)
         else:
             lines = text.split("\n")
-            fixed: list[str] = []
-            for i, line in enumerate(lines):
-                line = line if i == len(lines) - 1 else line + "\n"
-                if OPEN not in line:
-                    fixed.append(line)
-                    continue
-                if fixed:
-                    pieces.append(_qp("".join(fixed)))
-                    fixed = []
-                pieces.append(Personal.parse(line))
-            if fixed:
-                pieces.append(_qp("".join(fixed)))
+            lines = [line + "\n" for line in lines[:-1]] + lines[-1:]
+            # Runs of lines with holes or without; a short run without, between two with,
+            # joins them: one encoding per message costs less than several.
+            runs: list[tuple[bool, list[str]]] = []
+            for line in lines:
+                holes = OPEN in line
+                if runs and runs[-1][0] == holes:
+                    runs[-1][1].append(line)
+                else:
+                    runs.append((holes, [line]))
+            merged: list[tuple[bool, list[str]]] = []
+            for i, (holes, run) in enumerate(runs):
+                short_gap = 0 < i < len(runs) - 1 and sum(map(len, run)) < _SHORT_GAP
+                if merged and merged[-1][0] and (holes or short_gap):
+                    merged[-1][1].extend(run)
+                else:
+                    merged.append((holes, run))
+            for holes, run in merged:
+                joined = "".join(run)
+                pieces.append(Personal.parse(joined) if holes else _qp(joined))
         pieces = [p for p in pieces if p]
         self.fixed = [p if isinstance(p, bytes) else b"" for p in pieces]
         self.holes = [(i, p) for i, p in enumerate(pieces) if isinstance(p, Personal)]

@@ -25,7 +25,7 @@ import hmac
 import re
 import socket
 import ssl
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from newsletter.delivery.smtp_url import SmtpTarget
 
@@ -103,8 +103,7 @@ class _Protocol(asyncio.Protocol):
         self.watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         lines = (self.pending + data if self.pending else data).split(b"\n")
@@ -274,8 +273,7 @@ class SmtpClient:
             loop.start_tls(protocol.transport, protocol, context, server_hostname=host),
             self.timeout,
         )
-        assert isinstance(transport, asyncio.Transport)
-        protocol.transport = transport
+        protocol.transport = cast(asyncio.Transport, transport)
         await self._hello()
 
     async def _login(self, username: str, password: str) -> None:
