@@ -90,6 +90,7 @@ class Config:
     postal_address: str = ""
     reply_to: str | None = None
     smtp_url: str | None = None
+    smtp_urls: tuple[str, ...] = ()  # every relay of `smtp: {urls: [...]}`; smtp_url is the first
     sources: tuple[SourceConfig, ...] = ()
     sections: tuple[SectionRule, ...] = ()
     digest: DigestSettings = field(default_factory=DigestSettings)
@@ -274,7 +275,13 @@ class _Reader:
         return SendingSettings(**self.fields(node, spec, set()))
 
     def smtp(self, node: yaml.Node) -> Any:
-        return self.fields(node, {"url": self.string}, set()).get("url")
+        """`url: URL`, or `urls: [URL, …]` for several relays shared by the connections."""
+        values = self.fields(node, {"url": self.string, "urls": self.strings}, set())
+        if "url" in values and "urls" in values:
+            return self.fail(node, "give either `url` or `urls` (a list of relays), not both")
+        if "urls" in values and not values["urls"]:
+            return self.fail(node, "`urls` lists no relay; give at least one smtp:// URL")
+        return values.get("urls") or ((values["url"],) if "url" in values else ())
 
     def unsubscribe(self, node: yaml.Node) -> Any:
         spec = {"mailto": self.address, "secret_file": self.string}
@@ -326,7 +333,8 @@ def load_config(path: Path) -> Config:
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:
         raise ConfigError(reader.problems, _HINT)
-    values["smtp_url"] = values.pop("smtp", None)
+    values["smtp_urls"] = tuple(values.pop("smtp", ()))
+    values["smtp_url"] = values["smtp_urls"][0] if values["smtp_urls"] else None
     if "sources" not in values:
         values["sources"] = (SourceConfig("folder", "articles"),)
     return Config(path=path, **values)

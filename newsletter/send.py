@@ -78,6 +78,14 @@ def shard_of(email: str, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(email.lower().encode()) % n == k - 1
 
 
+def smtp_targets(config: Config, flag: str | None) -> list[SmtpTarget]:
+    """Every relay: the one of --smtp-url or NEWSLETTER_SMTP_URL, else `smtp.urls`/`smtp.url`."""
+    if flag or os.environ.get("NEWSLETTER_SMTP_URL") or len(config.smtp_urls) < 2:
+        return [smtp_target(config, flag)]
+    password = os.environ.get("NEWSLETTER_SMTP_PASSWORD")
+    return [parse_smtp_url(url, password) for url in config.smtp_urls]
+
+
 def smtp_target(config: Config, flag: str | None) -> SmtpTarget:
     """The SMTP server: --smtp-url, else NEWSLETTER_SMTP_URL, else the config's `smtp.url`."""
     url = flag or os.environ.get("NEWSLETTER_SMTP_URL") or config.smtp_url
@@ -116,7 +124,9 @@ def send_issue(
         request.dry_run,
         bool(request.to),
         source_failures=tuple(str(f) for f in digest.failures),
-        target=str(target or "nowhere (dry run)"),
+        target=", ".join(map(str, smtp_targets(config, request.smtp_url)))
+        if target
+        else "nowhere (dry run)",
     )
     if request.dry_run:
         # The ledger is only read, to count who would be skipped as the real run would.
@@ -172,8 +182,14 @@ def _run(
     if target is None:
         transports = [NullTransport() for _ in range(concurrency)]
     else:
-        timeout = config.sending.timeout
-        transports = [PipelinedTransport(target, timeout) for _ in range(concurrency)]
+        # Several relays: the connections take them in turn, each falling back on the next.
+        relays = smtp_targets(config, request.smtp_url)
+        transports = [
+            PipelinedTransport(
+                relays[i % len(relays) :] + relays[: i % len(relays)], config.sending.timeout
+            )
+            for i in range(concurrency)
+        ]
     record_to = ledger if ledger is not None and not request.to else None
 
     def commit(records: list[Record]) -> None:

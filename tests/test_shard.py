@@ -1,4 +1,5 @@
-"""`send --shard K/N`: a list split across sending hosts, each with its own ledger."""
+"""Past one machine: `send --shard K/N` splits a list across sending hosts, each with its
+own ledger; `smtp: {urls: [...]}` shares the connections among several relays."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from newsletter.send import shard_of
-from tests.conftest import SmtpServer, run_cli
+from newsletter.sink import free_port
+from tests.conftest import RecordingHandler, SmtpServer, run_cli
 
 N = 3
 EMAILS = [f"reader{i:03d}@example.com" for i in range(40)]
@@ -108,3 +111,46 @@ def test_a_bad_shard_is_refused_before_anything_is_sent(
     assert done.returncode == 2
     assert b"--shard" in done.stderr
     assert smtp_server.messages == []
+
+
+def _relays(folder: Path, urls: list[str]) -> None:
+    config = folder / "newsletter.yaml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("\nsmtp:\n") + len("\nsmtp:\n")
+    end = text.index("\n", start)
+    config.write_text(text[:start] + f"  urls: [{', '.join(urls)}]" + text[end:], encoding="utf-8")
+
+
+def test_several_relays_share_the_connections_and_stand_in_for_each_other(
+    folder: Path, smtp_server: SmtpServer
+) -> None:
+    """With `smtp.urls` naming two relays, the connections take them in turn and both
+    receive mail; with a third relay down, its connections fall back on the others and
+    everybody is still delivered once."""
+    _write_list(folder, EMAILS)
+    other = RecordingHandler()
+    port = free_port()
+    controller = Controller(other, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        second = f"smtp://127.0.0.1:{port}"
+        _relays(folder, [smtp_server.url, second])
+        done = run_cli("-C", str(folder), "send", "--rate", "0", "--concurrency", "4")
+        assert done.returncode == 0, done.stderr.decode()
+        first_got = [r for m in smtp_server.messages for r in m.rcpt_tos]
+        second_got = [r for m in other.messages for r in m.rcpt_tos]
+        assert first_got and second_got
+        assert sorted(first_got + second_got) == sorted(EMAILS)
+
+        for path in (folder / ".newsletter").glob("ledger*"):
+            path.unlink()
+        smtp_server.messages.clear()
+        other.messages.clear()
+        down = f"smtp://127.0.0.1:{free_port()}"
+        _relays(folder, [down, smtp_server.url, second])
+        done = run_cli("-C", str(folder), "send", "--rate", "0", "--concurrency", "3")
+        assert done.returncode == 0, done.stderr.decode()
+        got = [r for m in smtp_server.messages + other.messages for r in m.rcpt_tos]
+        assert sorted(got) == sorted(EMAILS)
+    finally:
+        controller.stop()

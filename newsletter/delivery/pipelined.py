@@ -8,6 +8,7 @@ credentials or impossible TLS stop the run.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 
 from newsletter.delivery.client import (
     ConnectionLost,
@@ -26,9 +27,15 @@ class PipelinedTransport:
     """One SMTP connection, opened on first use and reopened after a failure."""
 
     def __init__(
-        self, target: SmtpTarget, timeout: float, tls_context: ssl.SSLContext | None = None
+        self,
+        target: SmtpTarget | Sequence[SmtpTarget],
+        timeout: float,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.target = target
+        # With several relays the first is this connection's own; the others are tried
+        # in order when it cannot be reached, and it is tried first again on reconnect.
+        self.targets = [target] if isinstance(target, SmtpTarget) else list(target)
+        self.target = self.targets[0]
         self.timeout = timeout
         self.tls_context = tls_context
         self.client: SmtpClient | None = None
@@ -59,9 +66,16 @@ class PipelinedTransport:
     async def _open(self) -> SmtpClient | Outcome:
         """A connected, logged-in client, or the Outcome saying why there is none."""
         self._drop()
-        where = f"{self.target.host}:{self.target.port}"
+        for target in self.targets:
+            opened = await self._open_one(target)
+            if not isinstance(opened, Outcome) or not opened.unreachable:
+                return opened
+        return opened
+
+    async def _open_one(self, target: SmtpTarget) -> SmtpClient | Outcome:
+        where = f"{target.host}:{target.port}"
         try:
-            return await SmtpClient.open(self.target, self.timeout, self.tls_context)
+            return await SmtpClient.open(target, self.timeout, self.tls_context)
         except ReplyError as error:
             return sort_refusal(error.stage, error.code, f"{error.text} (server {where})")
         except ssl.SSLError as error:
