@@ -84,6 +84,9 @@ class Results:
     build: dict[str, float] = field(default_factory=dict)
     startup: dict[str, float] = field(default_factory=dict)
     profile: list[str] = field(default_factory=list)
+    clients: list[dict[str, float | str]] = field(default_factory=list)
+    clients_source_rate: float = 0.0
+    clients_count: int = 0
 
 
 def say(text: str) -> None:
@@ -214,6 +217,28 @@ def bench_dkim(results: Results, folder: Path, sizes: list[int], repeat: int) ->
                 common.remove_dkim(folder)
 
 
+def bench_clients(results: Results, count: int, repeat: int) -> None:
+    """aiosmtplib against our client, one prebuilt message, same connections, same sink."""
+    say(f"SMTP clients alone: {count:,} messages each")
+    size = results.message_bytes or 15_000
+    with common.smtp_sink() as port:
+        best_rows: dict[str, dict[str, float | str]] = {}
+        for _ in range(repeat):
+            cmd = [sys.executable, str(HERE / "clients.py"), str(port), str(count)]
+            done = common.measure([*cmd, str(results.concurrency), str(size)])
+            if done.returncode != 0:
+                raise RuntimeError(f"clients benchmark failed:\n{done.stderr[-3000:]}")
+            for line in done.stdout.splitlines():
+                row = json.loads(line)
+                old = best_rows.get(row["client"])
+                if old is None or float(row["rate"]) > float(old["rate"]):
+                    best_rows[row["client"]] = row
+        source = best(repeat, partial(common.smtp_source, port, count, size, results.concurrency))
+    results.clients = list(best_rows.values())
+    results.clients_source_rate = count / source.seconds
+    results.clients_count = count
+
+
 def bench_build(results: Results, parent: Path, count: int, repeat: int) -> None:
     say(f"build: {count:,} articles")
     folder = common.make_folder(parent, "build")
@@ -328,6 +353,21 @@ def render(results: Results) -> str:
         bad = [r for r in results.sends if r.delivered != r.subscribers]
         for r in bad:
             out.append(f"\nWARNING: {r.subscribers:,} subscribers but {r.delivered:,} delivered.")
+    if results.clients:
+        out += [
+            "",
+            f"### The SMTP client alone ({results.clients_count:,} prebuilt messages, no ledger)",
+            "",
+            "| client | msg/s | CPU µs per message | vs smtp-source |",
+            "|---|---:|---:|---:|",
+        ]
+        for c in results.clients:
+            rate = float(c["rate"])
+            out.append(
+                f"| {c['client']} | {rate:,.0f} | {float(c['cpu_us']):,.0f} | "
+                f"{rate / results.clients_source_rate:.2f} |"
+            )
+        out.append(f"| smtp-source (C) | {results.clients_source_rate:,.0f} | – | 1.00 |")
     if results.dkim:
         out += [
             "",
@@ -407,12 +447,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="also profile a send to N subscribers"
     )
-    parser.add_argument("--only", default="send,dkim,build,startup", help="which parts to run")
+    parser.add_argument(
+        "--only", default="send,clients,dkim,build,startup", help="which parts to run"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=20000, help="messages for the SMTP client comparison"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.dkim_sizes, args.naive, args.articles = "200", "100", 20, 30
+        args.clients = 300
     only = set(args.only.split(","))
     if common.smtp_tools() is None and only & {"send", "dkim"}:
         print(
@@ -431,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = common.make_folder(parent)
         if "send" in only:
             bench_send(results, folder, sizes_of(args.sizes), args.naive, args.repeat)
+        if "clients" in only:
+            bench_clients(results, args.clients, args.repeat)
         if "dkim" in only:
             if not results.message_bytes:
                 common.write_subscribers(folder, 1)
