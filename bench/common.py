@@ -64,6 +64,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the child
 
 
 def measure(
@@ -82,7 +83,8 @@ def measure(
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     os.unlink(f"{out_path}.out")
     os.unlink(f"{out_path}.err")
-    return Measured(seconds, usage.ru_maxrss / 1024, child.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, usage.ru_maxrss / 1024, child.returncode, stdout, stderr, cpu)
 
 
 def newsletter_cmd(*args: str) -> list[str]:
@@ -191,6 +193,18 @@ def smtp_tools() -> tuple[str, str] | None:
     return found[0], found[1]
 
 
+SINK_PID: dict[int, int] = {}  # port -> pid of the smtp-sink listening there
+
+
+def sink_cpu(port: int) -> float:
+    """CPU seconds the smtp-sink on `port` has used so far (0.0 where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{SINK_PID[port]}/stat").read_text().rsplit(")", 1)[1].split()
+    except (KeyError, OSError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def smtp_sink(port: int | None = None) -> Iterator[int]:
     """Postfix's C SMTP server on 127.0.0.1 in its own process; yields the port."""
@@ -203,6 +217,7 @@ def smtp_sink(port: int | None = None) -> Iterator[int]:
         cmd += ["-u", "nobody"]
     cmd += [f"127.0.0.1:{port}", "1000"]
     sink = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    SINK_PID[port] = sink.pid
     try:
         deadline = time.monotonic() + 5
         while True:
@@ -215,6 +230,7 @@ def smtp_sink(port: int | None = None) -> Iterator[int]:
                 time.sleep(0.02)
         yield port
     finally:
+        SINK_PID.pop(port, None)
         sink.terminate()
         sink.wait(5)
 

@@ -48,6 +48,9 @@ class SendRow:
     naive_count: int = 0
     load_seconds: float = 0.0  # reading subscribers.yaml alone, in a fresh process
     load_rss_mb: float = 0.0
+    cpu_us: float = 0.0  # our CPU per message, the whole command
+    sink_share: float = 0.0  # smtp-sink's CPU over our run's wall time
+    source_sink_share: float = 0.0  # the same during smtp-source's run
 
     @property
     def rate(self) -> float:
@@ -163,14 +166,21 @@ def bench_send(
             if not results.message_bytes:
                 results.message_bytes = message_size(folder, first)
             say(f"send: {n:,} subscribers")
+            sink_before = common.sink_cpu(port)
             measured, sending, delivered = send_best(folder, port, results.concurrency, repeat)
+            sink_ours = common.sink_cpu(port) - sink_before
+            sink_before = common.sink_cpu(port)
             source = best(
                 repeat,
                 partial(common.smtp_source, port, n, results.message_bytes, results.concurrency),
             )
+            sink_source = common.sink_cpu(port) - sink_before
             row = SendRow(
                 n, measured.seconds, sending, delivered, measured.max_rss_mb, n / source.seconds
             )
+            row.cpu_us = 1e6 * measured.cpu_seconds / n
+            row.sink_share = sink_ours / repeat / measured.seconds
+            row.source_sink_share = sink_source / repeat / source.seconds
             if naive_count:
                 row.naive_count = min(n, naive_count)
                 row.naive_rate = max(naive(folder, port, row.naive_count) for _ in range(repeat))
@@ -336,6 +346,19 @@ def render(results: Results) -> str:
             out.append(
                 f"| {r.subscribers:,} | {r.rate:,.0f} | {r.sending_rate:,.0f} | {r.source_rate:,.0f} | "
                 f"{naive_cell} | {r.rate / r.source_rate:.2f} | {vs_naive} |"
+            )
+        out += [
+            "",
+            "Where the CPU goes (two cores in all): ours per message, and the share of one core",
+            "smtp-sink used during each run.",
+            "",
+            "| subscribers | our CPU per message | smtp-sink busy during ours | during smtp-source |",
+            "|---:|---:|---:|---:|",
+        ]
+        for r in results.sends:
+            out.append(
+                f"| {r.subscribers:,} | {r.cpu_us:,.0f} µs | {100 * r.sink_share:.0f} % | "
+                f"{100 * r.source_sink_share:.0f} % |"
             )
         out += [
             "",
