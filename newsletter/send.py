@@ -6,7 +6,6 @@ the network and the signals. Everything it calls is pure or behind a Transport.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -17,20 +16,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newsletter.config import Config
-from newsletter.delivery.engine import Engine, Job, Tally
 from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
-from newsletter.delivery.pipelined import PipelinedTransport
-from newsletter.delivery.smtp_url import SmtpTarget, parse_smtp_url
-from newsletter.delivery.transport import NullTransport, Transport
 from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
-from newsletter.folder import Folder
-from newsletter.issue import Issue, load_issue, record_issue
-from newsletter.lock import run_lock
-from newsletter.model import Subscriber
-from newsletter.personal import Personalizer
-from newsletter.render import Renderer
+
+# The pipeline is imported when a send starts, so that `newsletter send --help` answers
+# at once.
+if TYPE_CHECKING:
+    from newsletter.config import Config
+    from newsletter.delivery.engine import Engine, Job, Tally
+    from newsletter.delivery.smtp_url import SmtpTarget
+    from newsletter.delivery.transport import Transport
+    from newsletter.folder import Folder
+    from newsletter.issue import Issue
+    from newsletter.model import Subscriber
+    from newsletter.personal import Personalizer
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class SendReport:
     already: int = 0  # delivered by an earlier run
     no_match: int = 0  # their topics match nothing in this issue
     held: int = 0  # failed permanently before; not retried without --retry-failed
-    tally: Tally = field(default_factory=Tally)
+    tally: Tally = field(default_factory=lambda: _tally())
     seconds: float = 0.0
     interrupted: bool = False
     source_failures: tuple[str, ...] = ()
@@ -78,8 +79,16 @@ def shard_of(email: str, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(email.lower().encode()) % n == k - 1
 
 
+def _tally() -> Tally:
+    from newsletter.delivery.engine import Tally
+
+    return Tally()
+
+
 def smtp_targets(config: Config, flag: str | None) -> list[SmtpTarget]:
     """Every relay: the one of --smtp-url or NEWSLETTER_SMTP_URL, else `smtp.urls`/`smtp.url`."""
+    from newsletter.delivery.smtp_url import parse_smtp_url
+
     if flag or os.environ.get("NEWSLETTER_SMTP_URL") or len(config.smtp_urls) < 2:
         return [smtp_target(config, flag)]
     password = os.environ.get("NEWSLETTER_SMTP_PASSWORD")
@@ -88,6 +97,8 @@ def smtp_targets(config: Config, flag: str | None) -> list[SmtpTarget]:
 
 def smtp_target(config: Config, flag: str | None) -> SmtpTarget:
     """The SMTP server: --smtp-url, else NEWSLETTER_SMTP_URL, else the config's `smtp.url`."""
+    from newsletter.delivery.smtp_url import parse_smtp_url
+
     url = flag or os.environ.get("NEWSLETTER_SMTP_URL") or config.smtp_url
     if not url:
         raise InputError(
@@ -105,6 +116,8 @@ def send_issue(
     on_result: Callable[[Record], None] = lambda r: None,
 ) -> SendReport:
     """Send (or with dry_run, only prepare) the issue; returns what happened."""
+    from newsletter.issue import load_issue
+    from newsletter.lock import run_lock
     from newsletter.subscribers import load as load_subscribers
 
     issue = load_issue(folder, request.date)
@@ -154,6 +167,16 @@ def _run(
     target: SmtpTarget | None = None,
     known: Ledger | None = None,
 ) -> SendReport:
+    import asyncio
+
+    from newsletter.delivery.engine import Engine, Job
+    from newsletter.delivery.pipelined import PipelinedTransport
+    from newsletter.delivery.transport import NullTransport
+    from newsletter.issue import record_issue
+    from newsletter.model import Subscriber
+    from newsletter.personal import Personalizer
+    from newsletter.render import Renderer
+
     config, digest = issue.config, issue.digest
     personalizer = Personalizer(
         config, Renderer(config, issue.folder.templates_dir), digest, readonly=request.dry_run
@@ -233,6 +256,8 @@ def _run(
 
 
 async def _drive(engine: Engine, jobs: Iterator[Job], report: SendReport) -> Tally:
+    import asyncio
+
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -261,6 +286,7 @@ def _recipients(
     skipped: list[str],
 ) -> list[Subscriber]:
     if request.to:
+        from newsletter.model import Subscriber
         from newsletter.subscribers import normalize_address
 
         known = {s.email.lower(): s for s in subscribers}
