@@ -101,6 +101,8 @@ class _Protocol(asyncio.Protocol):
         self.deadline = 0.0
         self.timeout = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
+        # The message data of a pipelined exchange, written as soon as DATA is answered 354.
+        self.then: bytes | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -139,6 +141,14 @@ class _Protocol(asyncio.Protocol):
         self._wake()
 
     def _wake(self) -> None:
+        if self.then is not None and len(self.replies) >= 3:
+            data, self.then = self.then, None
+            mail, rcpt, go = self.replies[0], self.replies[1], self.replies[2]
+            accepted = mail.code // 100 == 2 and rcpt.code // 100 == 2 and go.code == 354
+            if accepted and self.lost is None and self.transport is not None:
+                self.transport.write(data)
+                self.wanted = 4
+                self.deadline = self.loop.time() + self.timeout
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             if len(self.replies) >= self.wanted:
@@ -161,22 +171,39 @@ class _Protocol(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(data)
 
-    async def read(self, count: int, timeout: float) -> list[Reply]:
-        """The next `count` replies, waiting at most `timeout` seconds for them."""
+    async def read(self, count: int, timeout: float, until_wanted: bool = False) -> list[Reply]:
+        """The next `count` replies, waiting at most `timeout` seconds for them (with
+        `until_wanted`, as many as `wanted` says when the wait ends)."""
+        self.wanted, self.timeout = count, timeout
+        self._wake()  # replies already here may move a pipelined exchange on
+        count = self.wanted if until_wanted else count
         if len(self.replies) < count:
             if self.lost is not None:
                 raise self.lost
             waiter = self.loop.create_future()
             self.waiter, self.wanted = waiter, count
-            self.deadline, self.timeout = self.loop.time() + timeout, timeout
+            self.deadline = self.loop.time() + timeout
             if self.watchdog is None:
                 self.watchdog = self.loop.call_at(self.deadline, self._watch)
             try:
                 await waiter
             finally:
                 self.waiter = None
+            if until_wanted:
+                count = self.wanted
         replies = self.replies
         return [replies.popleft() for _ in range(count)]
+
+    async def exchange(self, envelope: bytes, data: bytes, timeout: float) -> list[Reply]:
+        """Pipelined MAIL, RCPT and DATA, then `data` written from the protocol itself the
+        moment DATA is answered 354 (no round through the event loop): four replies, or
+        the three of the envelope when the server refused it."""
+        self.write(envelope)
+        self.then = data
+        try:
+            return await self.read(3, timeout, until_wanted=True)
+        finally:
+            self.then = None
 
     def _watch(self) -> None:
         self.watchdog = None
@@ -315,9 +342,13 @@ class SmtpClient:
         mail = b"MAIL FROM:<" + sender.encode(encoding) + b">" + options + b"\r\n"
         rcpt = b"RCPT TO:<" + recipient.encode(encoding) + b">\r\n"
         protocol = self.protocol
+        wire = data + b".\r\n" if safe else data_for_wire(data)
         if "pipelining" in self.extensions:
-            protocol.write(mail + rcpt + b"DATA\r\n")
-            replies = await protocol.read(3, self.timeout)
+            replies = await protocol.exchange(mail + rcpt + b"DATA\r\n", wire, self.timeout)
+            if len(replies) == 4:
+                if replies[3].code // 100 != 2:
+                    raise ReplyError(".", replies[3])
+                return replies[3]
         else:
             replies = []
             for line, ok in ((mail, 250), (rcpt, 250), (b"DATA\r\n", 354)):
@@ -329,7 +360,7 @@ class SmtpClient:
             if reply.code // 100 != ok:
                 await self._abandon(replies)
                 raise ReplyError(stage, reply)
-        protocol.write(data + b".\r\n" if safe else data_for_wire(data))
+        protocol.write(wire)
         (reply,) = await protocol.read(1, self.timeout)
         if reply.code // 100 != 2:
             raise ReplyError(".", reply)
