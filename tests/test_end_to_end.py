@@ -198,3 +198,36 @@ def test_build_json_lists_items(folder: Path) -> None:
     tram = [i for i in data["items"] if "tram" in i["title"].lower()]
     assert len(tram) == 1
     assert {s["name"] for s in tram[0]["sources"]} == {"Transit Weekly", "City Desk"}
+
+
+def test_list_unsubscribe_survives_a_long_domain(folder: Path, smtp_server: SmtpServer) -> None:
+    """With a long site domain and unsubscribe address, List-Unsubscribe still arrives unencoded,
+    folded only after its comma, every line within 998 octets, and parses back to the same URIs."""
+    long_host = "unsubscribe-and-archive." + "very-long-subdomain-label." * 3 + "example.com"
+    config = folder / "newsletter.yaml"
+    config.write_text(
+        config.read_text()
+        .replace(
+            "site_url: https://news.example.com", f"site_url: https://{long_host}/letters/morning"
+        )
+        .replace(
+            "mailto: unsubscribe@news.example.com", f"mailto: leave-the-morning-sample@{long_host}"
+        )
+    )
+    result = run_cli("-C", str(folder), "send", "--smtp-url", smtp_server.url)
+    assert result.returncode == 0, result.stderr.decode()
+    cfg = load_config(config)
+    secret = load_secret(cfg)
+    for received in smtp_server.messages:
+        token = make_token(secret, cfg.list_id, received.rcpt_tos[0])
+        raw = raw_header(received.data, "List-Unsubscribe")
+        assert b"=?" not in raw
+        assert (
+            raw
+            == (
+                f"<https://{long_host}/letters/morning/unsubscribe/{token}>,\r\n"
+                f" <mailto:leave-the-morning-sample@{long_host}?subject=unsubscribe-{token}>"
+            ).encode()
+        )
+        value = str(parse(received.data)["List-Unsubscribe"])
+        assert value.replace(" ", "") == raw.replace(b"\r\n", b"").replace(b" ", b"").decode()
