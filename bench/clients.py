@@ -14,9 +14,11 @@ import sys
 import time
 from typing import Any
 
+from aiosmtplib_transport import SmtpTransport
+
 from newsletter.delivery.pipelined import PipelinedTransport
 from newsletter.delivery.smtp_url import parse_smtp_url
-from newsletter.delivery.transport import SmtpTransport, Transport
+from newsletter.delivery.transport import Transport
 from newsletter.message import Outgoing
 
 

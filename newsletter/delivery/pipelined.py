@@ -1,6 +1,6 @@
 """`PipelinedTransport`: the Transport of real sends, over `newsletter.delivery.client`.
 
-Sorts what the client raises into the same outcomes as `SmtpTransport` (aiosmtplib):
+Sorts what the client raises into the outcomes the engine acts on:
 a refusal keeps its SMTP code; a lost connection is temporary and reconnects; bad
 credentials or impossible TLS stop the run.
 """
