@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,15 @@ def starttls_server(certificate: tuple[Path, Path]) -> Iterator[tuple[RecordingH
     controller.stop()
 
 
-def env_for(certificate: tuple[Path, Path], password: str) -> dict[str, str]:
-    return {"SSL_CERT_FILE": str(certificate[0]), "NEWSLETTER_SMTP_PASSWORD": password}
+def send_starttls(
+    folder: Path, port: int, password: str, trusted: Path | None
+) -> subprocess.CompletedProcess[bytes]:
+    """`newsletter send` over smtp+starttls as `editor`, trusting the `trusted` certificate."""
+    env = {"NEWSLETTER_SMTP_PASSWORD": password}
+    if trusted is not None:
+        env["SSL_CERT_FILE"] = str(trusted)
+    url = f"smtp+starttls://editor@localhost:{port}"
+    return run_cli("-C", str(folder), "send", "--smtp-url", url, env=env)
 
 
 def test_starttls_with_login_delivers(
@@ -101,14 +109,7 @@ def test_starttls_with_login_delivers(
 ) -> None:
     """smtp+starttls://USER@HOST upgrades to TLS, logs in with NEWSLETTER_SMTP_PASSWORD, and delivers."""
     handler, port = starttls_server
-    result = run_cli(
-        "-C",
-        str(folder),
-        "send",
-        "--smtp-url",
-        f"smtp+starttls://editor@localhost:{port}",
-        env=env_for(certificate, "s3cret"),
-    )
+    result = send_starttls(folder, port, "s3cret", certificate[0])
     assert result.returncode == 0, result.stderr.decode()
     assert len(handler.messages) == 4
 
@@ -118,14 +119,7 @@ def test_wrong_password_stops_the_run(
 ) -> None:
     """A refused login stops the whole run with one message; nobody is marked failed."""
     handler, port = starttls_server
-    result = run_cli(
-        "-C",
-        str(folder),
-        "send",
-        "--smtp-url",
-        f"smtp+starttls://editor@localhost:{port}",
-        env=env_for(certificate, "wrong"),
-    )
+    result = send_starttls(folder, port, "wrong", certificate[0])
     assert result.returncode == 1
     assert b"authentication" in result.stderr.lower()
     assert handler.messages == []
@@ -138,14 +132,7 @@ def test_untrusted_certificate_stops_the_run(
 ) -> None:
     """A certificate the system does not trust is a TLS failure for the whole run, not per subscriber."""
     handler, port = starttls_server
-    result = run_cli(
-        "-C",
-        str(folder),
-        "send",
-        "--smtp-url",
-        f"smtp+starttls://editor@localhost:{port}",
-        env={"NEWSLETTER_SMTP_PASSWORD": "s3cret"},
-    )
+    result = send_starttls(folder, port, "s3cret", None)
     assert result.returncode == 1
     assert b"TLS" in result.stderr
     assert handler.messages == []
