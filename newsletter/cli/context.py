@@ -51,3 +51,22 @@ def handle_errors(func: F) -> F:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+
+def listen_options(default_port: int, when: str = "") -> Callable[[F], F]:
+    """`--host` and `--port/-p` for the commands that run a server on loopback by default."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--port",
+            "-p",
+            type=click.IntRange(0, 65535),
+            default=default_port,
+            show_default=True,
+            help=f"{when}Port to listen on (0: any free port).",
+        )(func)
+        return click.option(
+            "--host", default="127.0.0.1", show_default=True, help=f"{when}Address to listen on."
+        )(func)
+
+    return decorate

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli.context import CliContext, handle_errors, pass_cli
+from newsletter.cli.context import CliContext, handle_errors, listen_options, pass_cli
 
 
 @click.command()
@@ -29,16 +29,7 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 @click.option(
     "--serve", is_flag=True, help="A live page that reloads on every edit (Ctrl-C stops)."
 )
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on."
-)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8030,
-    show_default=True,
-    help="With --serve: port (0: any free one).",
-)
+@listen_options(8030, when="With --serve: ")
 @click.option(
     "--screenshot",
     type=click.Path(dir_okay=False, path_type=Path),

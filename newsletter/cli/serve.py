@@ -7,19 +7,11 @@ from types import FrameType
 
 import click
 
-from newsletter.cli.context import CliContext, handle_errors, pass_cli
+from newsletter.cli.context import CliContext, handle_errors, listen_options, pass_cli
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    "-p",
-    type=click.IntRange(0, 65535),
-    default=8025,
-    show_default=True,
-    help="Port to listen on (0: any free port).",
-)
+@listen_options(8025)
 @click.option(
     "--forwarded-allow-ips",
     metavar="IPS",

@@ -7,19 +7,11 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli.context import CliContext, pass_cli
+from newsletter.cli.context import CliContext, listen_options, pass_cli
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    "-p",
-    type=click.IntRange(0, 65535),
-    default=2525,
-    show_default=True,
-    help="Port (0: any free port).",
-)
+@listen_options(2525)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
