@@ -62,6 +62,27 @@ def clean_phrase(text: str | None) -> str:
     return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # as email.utils quotes them
+_ESCAPES = re.compile(r'[\\"]')
+
+
+def _address(name: str, email: str) -> str:
+    """`Name <address>` for a To header, the name cleaned already (`clean_phrase`).
+
+    Plain ASCII names are written here (`email.utils.formataddr` does the same, several
+    times slower); other names become an RFC 2047 encoded-word, unless the address
+    itself is not ASCII: that message travels only with SMTPUTF8, where header values
+    are UTF-8 as they are (RFC 6532) and formataddr would refuse the address.
+    """
+    if not name:
+        return email
+    if not name.isascii() and email.isascii():
+        return formataddr((name, email), "utf-8")
+    if _SPECIALS.search(name):
+        name = '"' + _ESCAPES.sub(r"\\\g<0>", name) + '"'
+    return f"{name} <{email}>"
+
+
 def encode_header_value(name: str, value: str) -> str:
     """An unstructured header (Subject): ASCII as is, otherwise RFC 2047, folded at 78."""
     value = clean_phrase(value)
@@ -94,62 +115,126 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(normalized, quotetabs=False, istext=True).replace(b"\n", b"\r\n")
 
 
-_SHORT_GAP = 256  # characters of fixed lines worth encoding again rather than splitting
+_PLAIN = re.compile(rb"[\x21-\x3c\x3e-\x7e]+")
+"""Printable ASCII with no "=" and no space: its own quoted-printable form."""
+
+
+def _wrap(logical: bytes, soft: bool) -> bytes:
+    """One quoted-printable line (escapes done, no line breaks) cut into physical lines
+    of at most 76 characters, each ending in CRLF; with `soft`, the last one too ends in
+    a soft break, so whatever follows continues the same decoded line.
+
+    No escape is cut in two, and no physical line starts with "." (it is written "=2E"),
+    so the result never needs dot-stuffing (RFC 5321 §4.5.2)."""
+    lines = []
+    while True:
+        if logical[:1] == b".":
+            logical = b"=2E" + logical[1:]
+        if len(logical) <= (75 if soft else 76):
+            break
+        cut = 75
+        if logical[cut - 1 : cut] == b"=":  # hex digits are never "=": an escape starts here
+            cut -= 1
+        elif logical[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        lines.append(logical[:cut] + b"=")
+        logical = logical[cut:]
+    lines.append(logical + b"=" if soft else logical)
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def _escape(line: str) -> bytes:
+    """The quoted-printable escapes of one line (no line end in it), without line breaks."""
+    encoded = binascii.b2a_qp(line.encode("utf-8"), quotetabs=False, istext=True)
+    return encoded.replace(b"=\n", b"")
+
+
+def _qp_lines(text: str) -> bytes:
+    """Lines of text (no CR in them) as quoted-printable, each line end a CRLF."""
+    lines = text.split("\n")
+    last = lines.pop()
+    out = [_wrap(_escape(line), soft=False) for line in lines]
+    if last:
+        out.append(_wrap(_escape(last), soft=False)[:-2])  # no line end was there
+    return b"".join(out)
+
+
+def _soft(text: str) -> bytes:
+    """`text` as a piece of a quoted-printable line that ends in a soft break."""
+    if not text:
+        return b""
+    raw = text.encode("utf-8")
+    if _PLAIN.fullmatch(raw):  # an address, a link, a name in one word
+        return raw + b"=\r\n" if len(raw) <= 75 and raw[0] != 0x2E else _wrap(raw, soft=True)
+    *whole, last = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return b"".join(_wrap(_escape(line), soft=False) for line in whole) + (
+        _wrap(_escape(last), soft=True) if last else b""
+    )
 
 
 class EncodedPersonal:
-    """A `Personal` text encoded ahead: `fill(values)` is `_qp(personal.fill(values))`.
+    """A `Personal` text encoded ahead: `fill(values)` decodes to `personal.fill(values)`.
 
-    Quoted-printable encodes each line on its own (soft breaks and trailing-space
-    escapes never cross a line end), so the lines without holes are encoded once per
-    issue and only the few lines with a subscriber's values are encoded per message.
+    Quoted-printable encodes each line on its own, and a soft line break ("=" at the end
+    of a physical line) may go anywhere: so everything but the subscriber's values is
+    encoded once per issue, and a line with holes becomes pieces that end in soft
+    breaks, the fixed text between the holes encoded ahead and each value on its own.
+    Per message, only the values are encoded (a few short strings).
     """
 
     def __init__(self, personal: Personal) -> None:
         text = "".join(p if i % 2 == 0 else marker(p) for i, p in enumerate(personal.parts))
         text = text.replace("\r\n", "\n")
-        pieces: list[bytes | Personal] = []
+        pieces: list[bytes | str] = []  # bytes: encoded ahead; str: the key of a hole
         if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
-            pieces.append(personal)
-        else:
-            lines = text.split("\n")
-            lines = [line + "\n" for line in lines[:-1]] + lines[-1:]
-            # Runs of lines with holes or without; a short run without, between two with,
-            # joins them: one encoding per message costs less than several.
-            runs: list[tuple[bool, list[str]]] = []
-            for line in lines:
-                holes = OPEN in line
-                if runs and runs[-1][0] == holes:
-                    runs[-1][1].append(line)
-                else:
-                    runs.append((holes, [line]))
-            merged: list[tuple[bool, list[str]]] = []
-            for i, (holes, run) in enumerate(runs):
-                short_gap = 0 < i < len(runs) - 1 and sum(map(len, run)) < _SHORT_GAP
-                if merged and merged[-1][0] and (holes or short_gap):
-                    merged[-1][1].extend(run)
-                else:
-                    merged.append((holes, run))
-            for holes, run in merged:
-                joined = "".join(run)
-                pieces.append(Personal.parse(joined) if holes else _qp(joined))
-        pieces = [p for p in pieces if p]
+            self.whole: Personal | None = personal
+            self.fixed: list[bytes] = []
+            self.holes: list[tuple[int, str]] = []
+            self.fixed_safe = False
+            return
+        self.whole = None
+        fixed: list[str] = []  # lines without holes, encoded together
+
+        def flush() -> None:
+            if fixed:
+                pieces.append(_qp_lines("".join(fixed)))
+                fixed.clear()
+
+        lines = text.split("\n")  # not splitlines(): only LF ends a line here
+        for line in [line + "\n" for line in lines[:-1]] + lines[-1:]:
+            if OPEN not in line:
+                fixed.append(line)
+                continue
+            flush()
+            parts = Personal.parse(line).parts
+            pieces += [part if i % 2 else _soft(part) for i, part in enumerate(parts[:-1])]
+            fixed.append(parts[-1])  # the rest of the line, its line end included
+        flush()
         self.fixed = [p if isinstance(p, bytes) else b"" for p in pieces]
-        self.holes = [(i, p) for i, p in enumerate(pieces) if isinstance(p, Personal)]
-        # Every piece starts at a line start, so each can be checked on its own.
+        self.holes = [(i, p) for i, p in enumerate(pieces) if isinstance(p, str)]
+        # Every piece starts at the start of a physical line, so each is checked alone.
         self.fixed_safe = all(data_safe(p) for p in self.fixed)
 
     def fill(self, values: Mapping[str, str]) -> bytes:
-        return self.fill_checked(values)[0]
+        return self.fill_checked(values, {})[0]
 
-    def fill_checked(self, values: Mapping[str, str]) -> tuple[bytes, bool]:
-        """The encoded text, and whether it is `data_safe`."""
+    def fill_checked(
+        self, values: Mapping[str, str], encoded: dict[str, bytes]
+    ) -> tuple[bytes, bool]:
+        """The encoded text, and whether it is `data_safe`. `encoded` caches the values
+        already encoded for this message (the same address or link in both parts)."""
+        if self.whole is not None:
+            piece = _qp(self.whole.fill(values))
+            return piece, data_safe(piece)
         parts = self.fixed.copy()
-        safe = self.fixed_safe
-        for i, hole in self.holes:
-            parts[i] = piece = _qp(hole.fill(values))
-            safe = safe and data_safe(piece)
-        return b"".join(parts), safe
+        for i, key in self.holes:
+            value = values[key]
+            piece = encoded.get(value)
+            if piece is None:
+                piece = encoded[value] = _soft(value)
+            parts[i] = piece
+        # Values are encoded by `_soft`, whose pieces never need dot-stuffing.
+        return b"".join(parts), self.fixed_safe
 
 
 class Composer:
@@ -178,6 +263,7 @@ class Composer:
         if config.reply_to:
             static.append(f"Reply-To: {config.reply_to}")
         self.static_headers = "\r\n".join(static)
+        self.static_safe = data_safe(self.static_headers.encode() + b"\r\n")
         self.keys = rendered.text.keys | rendered.html.keys
         self.html_keys = rendered.html.keys
         self.text = EncodedPersonal(rendered.text)
@@ -221,7 +307,7 @@ class Composer:
                 f"{now:%Y%m%d%H%M%S}",
             )
         message_id = f"<{self._stamp}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
-        to = formataddr((clean_phrase(subscriber.name), subscriber.email), "utf-8")
+        to = _address(values["name"], subscriber.email)
         uris = [links.unsubscribe] + ([links.mailto] if links.mailto else [])
         head = [
             self.static_headers,
@@ -230,35 +316,40 @@ class Composer:
             f"Message-ID: {message_id}",
             fold_list_header("List-Unsubscribe", uris),
         ]
-        text, safe = self.text.fill_checked(values)
+        encoded: dict[str, bytes] = {}
+        text, safe = self.text.fill_checked(values, encoded)
         if subscriber.format is Format.TEXT:
             head += [
                 'Content-Type: text/plain; charset="utf-8"',
                 "Content-Transfer-Encoding: quoted-printable",
             ]
-            body = text
+            body = [text]
         else:
             page, html_safe = self.html.fill_checked(
-                escape_values({k: values[k] for k in self.html_keys})
+                escape_values({k: values[k] for k in self.html_keys}), encoded
             )
             safe = safe and html_safe
             head.append(f'Content-Type: multipart/alternative; boundary="{self.boundary}"')
             b = self.boundary.encode()
             part_head = b'; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
-            body = b"".join(
-                [
-                    b"This is a multi-part message in MIME format.\r\n\r\n--" + b + b"\r\n",
-                    b"Content-Type: text/plain" + part_head + text,
-                    b"\r\n--" + b + b"\r\n",
-                    b"Content-Type: text/html" + part_head + page,
-                    b"\r\n--" + b + b"--\r\n",
-                ]
-            )
+            body = [
+                b"This is a multi-part message in MIME format.\r\n\r\n--" + b + b"\r\n",
+                b"Content-Type: text/plain" + part_head,
+                text,
+                b"\r\n--" + b + b"\r\n",
+                b"Content-Type: text/html" + part_head,
+                page,
+                b"\r\n--" + b + b"--\r\n",
+            ]
         # Non-ASCII in a header survives only where the relay speaks SMTPUTF8 (RFC 6532).
         charset = "utf-8" if self.config.sending.smtputf8 else "ascii"
         header = "\r\n".join(head).encode(charset) + b"\r\n\r\n"
-        data = header + body
-        safe = safe and data_safe(header) and data.endswith(b"\r\n")
+        data = b"".join([header, *body])
+        # Header lines start with a name or a folding space, never "."; the per-message
+        # values are the only ones that could bring a bare CR or LF.
+        personal = to + message_id + "".join(uris)
+        safe = safe and self.static_safe and "\r" not in personal and "\n" not in personal
+        safe = safe and data.endswith(b"\r\n")
         if sign is not None:
             signed = sign(data)
             added = signed[: len(signed) - len(data)]

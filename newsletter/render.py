@@ -182,6 +182,11 @@ def _tidy(text: str) -> str:
     return out + "\n"
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def escape_values(values: Mapping[str, str]) -> dict[str, str]:
-    """Values safe to fill into the HTML holes."""
-    return {k: html.escape(v, quote=True) for k, v in values.items()}
+    """Values safe to fill into the HTML holes (most need no escaping: a quick look first)."""
+    return {
+        k: html.escape(v, quote=True) if _HTML_SPECIAL.search(v) else v for k, v in values.items()
+    }
