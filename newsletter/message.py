@@ -224,8 +224,8 @@ class EncodedPersonal:
         """The encoded text, and whether it is `data_safe`. `encoded` caches the values
         already encoded for this message (the same address or link in both parts)."""
         if self.whole is not None:
-            piece = _qp(self.whole.fill(values))
-            return piece, data_safe(piece)
+            whole = _qp(self.whole.fill(values))
+            return whole, data_safe(whole)
         parts = self.fixed.copy()
         for i, key in self.holes:
             value = values[key]
