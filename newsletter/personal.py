@@ -34,6 +34,7 @@ class Personalizer:
         self.secret = unsubscribe.load_secret(config, create=not (readonly or for_editor))
         self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
+        self._tokens: unsubscribe.Tokens | None = None
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
@@ -68,12 +69,14 @@ class Personalizer:
         return any(s.key in subscriber.topics for s in self.digest.sections)
 
     def links(self, subscriber: Subscriber) -> Links:
-        u = self._unsubscribe
-        token = u.make_token(self.secret, self.config.list_id, subscriber.email)
+        u, config = self._unsubscribe, self.config
+        if self._tokens is None:
+            self._tokens = u.Tokens(self.secret, config.list_id)
+        token = self._tokens(subscriber.email)
         return Links(
-            u.unsubscribe_url(self.config, token),
-            u.preferences_url(self.config, token),
-            u.mailto(self.config, token),
+            u.unsubscribe_url(config, token),
+            u.preferences_url(config, token),
+            u.mailto(config, token),
         )
 
     def composer_for(self, subscriber: Subscriber) -> Callable[[datetime], Outgoing]:
