@@ -1,8 +1,11 @@
 """DKIM: sign outgoing messages, and make key pairs with the DNS record to publish.
 
-dkimpy parses the message and canonicalizes it (relaxed/relaxed); the private-key
-operation is done by `cryptography` (OpenSSL), about ten times faster for RSA than
-dkimpy's pure-Python arithmetic, and the key is parsed once per `Signer`.
+The message is split, canonicalized (relaxed/relaxed, RFC 6376 §3.4.2 and §3.4.4)
+and hashed here, with bytes methods and regular expressions over the whole header
+block and the whole body rather than line by line, and only the signed fields are
+picked out of the headers; the private-key operation is done by `cryptography`
+(OpenSSL) and the key is parsed once per `Signer`. dkimpy stays the reference: the
+tests verify the signatures with it and compare the canonical forms with its own.
 
     signer = Signer.from_config(config)   # None when newsletter.yaml has no `dkim:`
     raw = signer.sign(raw)                # the same bytes, DKIM-Signature prepended
@@ -16,19 +19,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from pathlib import Path
 
-import dkim as dkimpy
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
-from dkim.canonicalization import CanonicalizationPolicy
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from newsletter.config import Config
 from newsletter.errors import ConfigError, Problem
 
-__all__ = ["ALGORITHMS", "SIGNED_HEADERS", "Signer", "dns_record", "generate_key", "txt_value"]
+__all__ = [
+    "ALGORITHMS",
+    "SIGNED_HEADERS",
+    "Signer",
+    "dns_record",
+    "generate_key",
+    "relaxed_body",
+    "select_headers",
+    "split_message",
+    "txt_value",
+]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
 
@@ -58,7 +71,17 @@ OVERSIGNED_HEADERS: tuple[str, ...] = (
     "list-unsubscribe-post",
 )
 
-_RELAXED = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")
+# Runs of spaces, once tabs are spaces. A pattern that starts with a literal lets the
+# regular expression engine skip to each match; `[ \t]{2,}` would try every byte.
+_SPACES = re.compile(rb"  +")
+_BARE_LINE_END = re.compile(rb"\r\n|\r|\n")
+_DNS_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?")
+# Stand-ins of the right length for the values of t= and bh=, which no domain,
+# selector or header name can contain.
+_STAMP = "#" * 10
+_BODY_HASH = "%" * 44
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = Prehashed(hashes.SHA256())
 _MIN_RSA_BITS = 1024
 _KEY_HINT = (
     "Check dkim.key_file in newsletter.yaml, or make a new key with "
@@ -85,28 +108,46 @@ class Signer:
         self.domain = domain
         self.selector = selector
         self.algorithm = algorithm
+        # d= and s= cannot be folded: DNS names keep their line under 998 characters.
+        _check_names(domain, selector)
         self._key = load_private_key(key, algorithm)
         names = SIGNED_HEADERS + OVERSIGNED_HEADERS
         self._names = tuple(name.encode("ascii") for name in names)
-        self._tags = (
+        # The space after each colon is a folding point (RFC 6376 §3.5 allows FWS there).
+        h_tag = (f"h={names[0]}:", *(f"{n}:" for n in names[1:-1]), f"{names[-1]};")
+        tags = [
             "v=1;",
             f"a={algorithm};",
             "c=relaxed/relaxed;",
             f"d={domain};",
             f"s={selector};",
-        )
-        # The space after each colon is a folding point (RFC 6376 §3.5 allows FWS there).
-        self._h_tag = (f"h={names[0]}:", *(f"{n}:" for n in names[1:-1]), f"{names[-1]};")
+            f"t={_STAMP};",
+            *h_tag,
+            f"bh={_BODY_HASH};",
+        ]
+        # Only t= and bh= change from one message to the next, each keeping its length
+        # (ten digits until 2286; 44 base64 characters), so the folded header and its
+        # relaxed form are laid out once, around the two. (A longer t= would only make
+        # its line a character longer.)
+        header = _fold("DKIM-Signature:", tags) + "\r\n b="
+        relaxed = "dkim-signature:" + " ".join(header.partition(":")[2].split())
+        self._header = _template(header)
+        self._relaxed = _template(relaxed)
 
     @classmethod
     def from_config(cls, config: Config) -> Signer | None:
         """The signer `newsletter.yaml` asks for, or None without a `dkim:` section.
 
-        Raises ConfigError naming the key file when it is missing or unusable.
+        Raises ConfigError naming the key file when it is missing or unusable, and
+        newsletter.yaml when dkim.domain or dkim.selector is no DNS name.
         """
         settings = config.dkim
         if settings is None:
             return None
+        try:
+            _check_names(settings.domain, settings.selector)
+        except ValueError as error:
+            raise ConfigError([Problem(config.path, None, None, str(error))]) from error
         path = (config.root / Path(settings.key_file).expanduser()).resolve()
         try:
             key = path.read_bytes()
@@ -124,30 +165,134 @@ class Signer:
     def sign(self, message: bytes) -> bytes:
         """`message` with a DKIM-Signature header prepended; the rest is untouched.
 
-        `message` is the exact bytes that will be sent, with CRLF line endings.
+        `message` is the exact bytes that will be sent, with CRLF line ends. What is
+        signed is the message as it goes on the wire: a bare CR or LF is hashed as the
+        CRLF the SMTP client turns it into, and a body without a final CRLF as ending
+        with the one the client adds.
         """
-        headers, body = dkimpy.rfc822_parse(message)
-        body_hash = base64.b64encode(hashlib.sha256(_RELAXED.canonicalize_body(body)).digest())
-        tags = [*self._tags, f"t={int(time.time())};", *self._h_tag, f"bh={body_hash.decode()};"]
-        header = _fold("DKIM-Signature:", tags) + b"\r\n b="
+        wire = message
+        crlf = message.count(b"\r\n")
+        if message.count(b"\n") != crlf or message.count(b"\r") != crlf:
+            wire = _BARE_LINE_END.sub(b"\r\n", message)
+        head, body = split_message(wire)
+        body_hash = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest())
+        stamp = b"%d" % time.time()
         # h= names every header whether present or not, so that none can be added later;
-        # select_headers takes repeated names bottom-up, so a second copy breaks it too.
-        signed = dkimpy.select_headers(_RELAXED.canonicalize_headers(headers), self._names)
-        # The signature header is hashed last, relaxed, with b= empty and no final CRLF.
-        data = b"".join(name + b":" + text for name, text in signed)
-        data += b"dkim-signature:" + b" ".join(header.partition(b":")[2].split())
-        signature = base64.b64encode(self._sign(data))
+        # repeated names take fields bottom-up, so a second copy breaks it too. The
+        # signature header is hashed last, relaxed, with b= empty and no final CRLF
+        # (RFC 6376 §3.7).
+        data = select_headers(head, self._names) + _fill(self._relaxed, stamp, body_hash)
+        signature = base64.b64encode(self._sign(hashlib.sha256(data).digest()))
+        header = _fill(self._header, stamp, body_hash)
         folded = b"\r\n ".join(signature[i : i + 72] for i in range(0, len(signature), 72))
         return header + folded + b"\r\n" + message
 
-    def _sign(self, data: bytes) -> bytes:
+    def _sign(self, digest: bytes) -> bytes:
+        """The signature over the SHA-256 `digest` of the canonicalized headers."""
         if isinstance(self._key, rsa.RSAPrivateKey):
-            return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+            return self._key.sign(digest, _PKCS1, _SHA256)
         # RFC 8463 §3: Ed25519 signs the SHA-256 hash, not the data itself.
-        return self._key.sign(hashlib.sha256(data).digest())
+        return self._key.sign(digest)
 
 
-def _fold(name: str, words: list[str]) -> bytes:
+def split_message(message: bytes) -> tuple[bytes, bytes]:
+    """The header block (every field ending in CRLF) and the body after the empty line.
+
+    Without an empty line the whole message is headers and the body is empty.
+
+    >>> split_message(b"From: a\\r\\nTo: b\\r\\n\\r\\nHi\\r\\n")
+    (b'From: a\\r\\nTo: b\\r\\n', b'Hi\\r\\n')
+    """
+    if message.startswith(b"\r\n"):
+        return b"", message[2:]
+    end = message.find(b"\r\n\r\n")
+    if end < 0:
+        return message, b""
+    return message[: end + 2], message[end + 4 :]
+
+
+def select_headers(head: bytes, names: tuple[bytes, ...]) -> bytes:
+    """The fields of the header block `head` that `names` (lower case) signs, in the
+    order of `names`, each canonicalized "relaxed" (RFC 6376 §3.4.2) and ending in CRLF.
+
+    Each name takes the bottom-most instance of its header not taken yet, and a name
+    with no instance left adds nothing (RFC 6376 §5.4.2). `head` has CRLF line ends.
+
+    >>> select_headers(b"Subject :  Daily\\r\\n\\t #12 \\r\\nTo: a\\r\\nTO: b\\r\\n", (b"to", b"subject", b"to", b"to"))
+    b'to:b\\r\\nsubject:Daily #12\\r\\nto:a\\r\\n'
+    """
+    # Over the whole block at once, in C: unfold (a CRLF followed by WSP is a fold) and
+    # make WSP runs one space. Then every line is one field, with at most one space on
+    # either side of the colon and at the end left to strip.
+    block = head.replace(b"\r\n ", b" ")
+    if b"\t" in block:
+        block = block.replace(b"\r\n\t", b"\t").replace(b"\t", b" ")
+    if b"  " in block:
+        block = _SPACES.sub(b" ", block)
+    found: dict[bytes, list[bytes]] = {}
+    wanted = set(names)
+    for line in block.split(b"\r\n"):
+        name, colon, value = line.partition(b":")
+        key = name.rstrip(b" ").lower()
+        if colon and key in wanted:
+            if key in found:
+                found[key].append(value)
+            else:
+                found[key] = [value]
+    signed = []
+    for key in names:
+        values = found.get(key)
+        if values:
+            signed.append(key + b":" + values.pop().strip(b" ") + b"\r\n")
+    return b"".join(signed)
+
+
+def relaxed_body(body: bytes) -> bytes:
+    """`body` canonicalized "relaxed" (RFC 6376 §3.4.4): WSP at line ends removed, other
+    runs of WSP made one SP, empty lines at the end removed, and one final CRLF unless
+    nothing is left (an empty body canonicalizes to nothing).
+
+    A last line without CRLF is treated as the line the SMTP client sends, CRLF added.
+
+    >>> relaxed_body(b"a \\t b \\r\\n  \\r\\n\\r\\n")
+    b'a b\\r\\n'
+    """
+    if body and not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    # Every step is skipped when it has nothing to change, as in most messages.
+    if b"\t" in body:
+        body = body.replace(b"\t", b" ")
+    if b"  " in body:
+        body = _SPACES.sub(b" ", body)
+    # Runs are single spaces now, so a line ends in at most one.
+    if b" \r\n" in body:
+        body = body.replace(b" \r\n", b"\r\n")
+    if not body.endswith(b"\r\n\r\n"):
+        return body if body != b"\r\n" else b""
+    end = len(body) - 2
+    while body.endswith(b"\r\n", 0, end):
+        end -= 2
+    return body[:end] + b"\r\n" if end else b""
+
+
+def _check_names(domain: str, selector: str) -> None:
+    for tag, value in (("domain", domain), ("selector", selector)):
+        if not _DNS_NAME.fullmatch(value):
+            raise ValueError(f"dkim.{tag} {value!r} is not a DNS name")
+
+
+def _template(text: str) -> tuple[bytes, bytes, bytes]:
+    """`text` split around the t= and bh= placeholders."""
+    before, _, rest = text.partition(_STAMP)
+    middle, _, after = rest.partition(_BODY_HASH)
+    return before.encode("ascii"), middle.encode("ascii"), after.encode("ascii")
+
+
+def _fill(template: tuple[bytes, bytes, bytes], stamp: bytes, body_hash: bytes) -> bytes:
+    return template[0] + stamp + template[1] + body_hash + template[2]
+
+
+def _fold(name: str, words: list[str]) -> str:
     """`name` and `words` joined by spaces, folded into lines of at most 78 characters."""
     lines: list[str] = []
     line = name
@@ -157,7 +302,7 @@ def _fold(name: str, words: list[str]) -> bytes:
             line = ""
         line = f"{line} {word}"
     lines.append(line)
-    return "\r\n".join(lines).encode("ascii")
+    return "\r\n".join(lines)
 
 
 def _key_error(path: Path, message: str) -> ConfigError:
