@@ -21,6 +21,11 @@ from typing import TYPE_CHECKING
 from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
 from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
 
+#: From this many recipients on, delivery records are committed by a process of their own
+#: (newsletter/delivery/writer.py) instead of on the sending loop; below it, starting that
+#: process costs more than the commits it takes off the loop.
+WRITER_FROM = 500
+
 # The pipeline is imported when a send starts, so that `newsletter send --help` answers
 # at once.
 if TYPE_CHECKING:
@@ -169,7 +174,7 @@ def _run(
 ) -> SendReport:
     import asyncio
 
-    from newsletter.delivery.engine import Engine, Job
+    from newsletter.delivery.engine import Engine, GroupCommitter, Job
     from newsletter.delivery.pipelined import PipelinedTransport
     from newsletter.delivery.transport import NullTransport
     from newsletter.issue import record_issue
@@ -231,15 +236,17 @@ def _run(
         rate=request.rate if request.rate is not None else config.sending.rate,
         retries=config.sending.retries,
         backoff_base=config.sending.backoff,
-        commit=commit if record_to else None,
+        recorder=GroupCommitter(commit) if record_to else None,
         on_result=on_result,
     )
+    # A long run commits from a process of its own (see newsletter/delivery/writer.py).
+    writer_for = record_to.path if record_to and len(recipients) >= WRITER_FROM else None
     jobs = (Job(s.email, personalizer.composer_for(s)) for s in recipients)
     started = time.monotonic()
     run_id = ledger.start_run(digest.date, datetime.now(UTC)) if record_to and ledger else None
     outcome = "aborted"
     try:
-        report.tally = asyncio.run(_drive(engine, jobs, report))
+        report.tally = asyncio.run(_drive(engine, jobs, report, writer_for, digest.date))
         outcome = "interrupted" if report.interrupted else "finished"
     except RunAbortedError as error:
         raise RunAbortedError(
@@ -255,8 +262,12 @@ def _run(
     return report
 
 
-async def _drive(engine: Engine, jobs: Iterator[Job], report: SendReport) -> Tally:
+async def _drive(
+    engine: Engine, jobs: Iterator[Job], report: SendReport, writer_for: Path | None, day: date
+) -> Tally:
     import asyncio
+
+    from newsletter.delivery.writer import LedgerWriter
 
     loop = asyncio.get_running_loop()
 
@@ -269,9 +280,14 @@ async def _drive(engine: Engine, jobs: Iterator[Job], report: SendReport) -> Tal
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
+    writer = None
     try:
+        if writer_for is not None:
+            engine.recorder = writer = await LedgerWriter.start(writer_for, day)
         return await engine.run(jobs)
     finally:
+        if writer is not None:
+            await writer.close()  # every record handed over is committed before the run ends
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 

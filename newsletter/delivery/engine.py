@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from newsletter.delivery.ledger import Record, State
 from newsletter.delivery.retry import THROTTLE_CODES, Outcome, Verdict, backoff
@@ -83,8 +84,15 @@ class TokenBucket:
             self.slowdown = max(1.0, self.slowdown * 0.98)
 
 
+class Recorder(Protocol):
+    """Where delivery records go: `submit` returns once the record is durable."""
+
+    async def submit(self, record: Record) -> None: ...
+
+
 class GroupCommitter:
-    """Collects records from every worker and writes whatever is pending in one transaction."""
+    """Collects records from every worker and writes whatever is pending in one transaction,
+    on the event loop (`newsletter.delivery.writer` does it from a process of its own)."""
 
     def __init__(self, write: Callable[[list[Record]], None]) -> None:
         self.write = write
@@ -127,7 +135,7 @@ class Engine:
         rate: float,
         retries: int,
         backoff_base: float,
-        commit: Callable[[list[Record]], None] | None,
+        recorder: Recorder | None,
         on_result: Callable[[Record], None] = lambda r: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -135,7 +143,7 @@ class Engine:
         self.bucket = TokenBucket(rate)
         self.retries = retries
         self.backoff_base = backoff_base
-        self.committer = GroupCommitter(commit) if commit else None
+        self.recorder = recorder
         self.on_result = on_result
         self.clock = clock
         self.tally = Tally()
@@ -181,8 +189,8 @@ class Engine:
                 record = await self._deliver(transport, job)
                 if record is None:  # the run was stopped before this job was tried
                     return
-                if self.committer is not None:
-                    await self.committer.submit(record)
+                if self.recorder is not None:
+                    await self.recorder.submit(record)
                 self._count(record)
                 self.on_result(record)
         except Exception:

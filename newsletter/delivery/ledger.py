@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -67,6 +67,20 @@ class Record:
     response: str
     message_id: str | None
     at: datetime
+
+
+def row(day: date, record: Record) -> tuple[str, str, str, int, int | None, str, str | None, str]:
+    """`record` as a row of the deliveries table."""
+    return (
+        day.isoformat(),
+        record.email,
+        record.state.value,
+        record.attempts,
+        record.code,
+        record.response,
+        record.message_id,
+        record.at.isoformat(),
+    )
 
 
 @dataclass(frozen=True)
@@ -203,20 +217,12 @@ class Ledger:
 
     def record(self, day: date, records: Iterable[Record]) -> None:
         """Write `records` in one durable transaction."""
+        self.write_rows([row(day, r) for r in records])
+
+    def write_rows(self, rows: Sequence[Sequence[object]]) -> None:
+        """Write delivery rows (as `row` makes them) in one durable transaction; a row
+        never turns a delivered recipient back into a pending one."""
         assert self.db is not None and not self.readonly
-        rows = [
-            (
-                day.isoformat(),
-                r.email,
-                r.state.value,
-                r.attempts,
-                r.code,
-                r.response,
-                r.message_id,
-                r.at.isoformat(),
-            )
-            for r in records
-        ]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from newsletter.delivery.engine import Engine, Job
+from newsletter.delivery.engine import Engine, GroupCommitter, Job
 from newsletter.delivery.ledger import Record
 from newsletter.delivery.transport import NullTransport
 from newsletter.message import Outgoing
@@ -132,7 +132,11 @@ def test_a_ledger_that_cannot_be_written_stops_the_run_instead_of_hanging() -> N
         raise sqlite3.OperationalError("disk I/O error")
 
     engine = Engine(
-        [NullTransport() for _ in range(4)], rate=0, retries=0, backoff_base=0, commit=commit
+        [NullTransport() for _ in range(4)],
+        rate=0,
+        retries=0,
+        backoff_base=0,
+        recorder=GroupCommitter(commit),
     )
     jobs = (Job(e, compose(e)) for e in emails(100))
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
