@@ -4,31 +4,50 @@ Pure: takes strings, returns indices; never opens files or sockets.
 
 Two articles are the same story when their word 5-shingle Jaccard similarity is
 0.25 or more (0.25-0.5: the same story written anew; 0.5-0.9: lightly edited
-copies; 0.9 and up: re-posts). Small batches are compared pair by pair, exactly.
-Large ones go through MinHash-LSH (datasketch) to find candidate pairs, and each
-candidate pair is confirmed with the exact Jaccard, so LSH can only miss a pair
-(rarely), never invent one.
+copies; 0.9 and up: re-posts). Grouping is exact at every batch size: candidate
+pairs come from an inverted index of each text's rarest shingles (prefix
+filtering: two sets that reach the threshold always share one of those), and
+every candidate is confirmed with the exact Jaccard. Texts whose shingles occur
+nowhere else cost one set difference.
+
+`_pairs_exact` (every pair) and `_pairs_lsh` (MinHash-LSH with datasketch, which
+can miss a pair) are kept as the references evaluation/dedupe_crossover.py times.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from itertools import combinations
+from typing import TypeVar
 
 __all__ = ["LSH_FROM", "group_near_duplicates", "jaccard", "shingles"]
 
 # Batch size from which MinHash-LSH beats exact pairwise comparison
-# (measured by evaluation/dedupe_crossover.py on news-length texts).
+# (measured by evaluation/dedupe_crossover.py on news-length texts). Grouping
+# no longer uses either path; the figure stays for that comparison.
 LSH_FROM = 300
 _NUM_PERM = 128
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
+_T = TypeVar("_T", bound=Hashable)
+
 
 def _hash(shingle: str) -> int:
     return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+
+
+def _shingle_texts(text: str, k: int) -> frozenset[str]:
+    """The k-word shingles of `text` themselves, words joined by one space."""
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    if not words:
+        return frozenset()
+    if len(words) < k:
+        return frozenset({" ".join(words)})
+    return frozenset(map(" ".join, zip(*(words[i:] for i in range(k)), strict=False)))
 
 
 def shingles(text: str, k: int = 5) -> frozenset[int]:
@@ -37,15 +56,10 @@ def shingles(text: str, k: int = 5) -> frozenset[int]:
     A text shorter than `k` words gives one shingle of all its words; an empty
     text gives none. Hashes are stable across runs (blake2b, not `hash`).
     """
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    if not words:
-        return frozenset()
-    if len(words) < k:
-        return frozenset({_hash(" ".join(words))})
-    return frozenset(_hash(" ".join(words[i : i + k])) for i in range(len(words) - k + 1))
+    return frozenset(_hash(s) for s in _shingle_texts(text, k))
 
 
-def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+def jaccard(a: frozenset[_T], b: frozenset[_T]) -> float:
     """|a ∩ b| / |a ∪ b|; 0.0 when both are empty (nothing to call the same)."""
     if not a or not b:
         return 0.0
@@ -53,12 +67,46 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def _pairs_exact(sets: list[frozenset[int]], threshold: float) -> list[tuple[int, int]]:
+def _pairs_exact(sets: Sequence[frozenset[_T]], threshold: float) -> list[tuple[int, int]]:
     return [
         (i, j)
         for i, j in combinations(range(len(sets)), 2)
         if jaccard(sets[i], sets[j]) >= threshold
     ]
+
+
+def _pairs_indexed(sets: Sequence[frozenset[_T]], threshold: float) -> list[tuple[int, int]]:
+    """Every pair (i, j), i < j, whose Jaccard is `threshold` or more: the same pairs as
+    `_pairs_exact`, through an index instead of every comparison.
+
+    Shingles are ordered rarest first (ties by value). If |A ∩ B| >= o, the first
+    |A| - o + 1 shingles of A and the first |B| - o + 1 of B both hold the first
+    shared shingle; Jaccard >= t implies o >= floor(t * |A|) for each side, so those
+    prefixes are indexed and probed. A shingle of one set only never pairs anything:
+    a set whose prefix is all such shingles is skipped.
+    """
+    if threshold <= 0:  # every pair qualifies, even with nothing in common
+        return _pairs_exact(sets, threshold)
+    counts: Counter[_T] = Counter()
+    for s in sets:
+        counts.update(s)
+    shared_anywhere = {key for key, n in counts.items() if n > 1}
+    index: dict[_T, list[int]] = {}
+    pairs: list[tuple[int, int]] = []
+    for i, s in enumerate(sets):
+        size = len(s)
+        prefix = size - int(threshold * size) + 1
+        shared = s & shared_anywhere
+        rest = prefix - (size - len(shared))  # shared shingles in the prefix
+        if rest <= 0:
+            continue
+        seen: set[int] = set()
+        for key in sorted(shared, key=lambda key: (counts[key], key))[:rest]:
+            bucket = index.setdefault(key, [])
+            seen.update(bucket)
+            bucket.append(i)
+        pairs += [(j, i) for j in sorted(seen) if jaccard(sets[j], s) >= threshold]
+    return sorted(pairs)
 
 
 def _low32(value: int) -> int:
@@ -98,10 +146,10 @@ def group_near_duplicates(
     [[0, 2], [1]]
 
     Every index appears in exactly one group; each group is sorted and groups are
-    ordered by their first index.
+    ordered by their first index. Jaccard is that of `shingles`, computed on the
+    shingles themselves rather than their hashes.
     """
-    sets = [shingles(t, k) for t in texts]
-    finder = _pairs_lsh if len(sets) >= LSH_FROM else _pairs_exact
+    sets = [_shingle_texts(t, k) for t in texts]
     parent = list(range(len(sets)))
 
     def root(i: int) -> int:
@@ -110,7 +158,7 @@ def group_near_duplicates(
             i = parent[i]
         return i
 
-    for i, j in finder(sets, threshold):
+    for i, j in _pairs_indexed(sets, threshold):
         ri, rj = root(i), root(j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)

@@ -1,8 +1,20 @@
-"""Near-duplicates: shingle Jaccard, and the same grouping from the exact and LSH paths."""
+"""Near-duplicates: shingle Jaccard, and grouping that finds exactly the pairs at the threshold."""
 
 import random
+import subprocess
+import sys
 
-from newsletter.content.dedupe import LSH_FROM, group_near_duplicates, jaccard, shingles
+import pytest
+
+from newsletter.content.dedupe import (
+    LSH_FROM,
+    _pairs_exact,
+    _pairs_indexed,
+    _shingle_texts,
+    group_near_duplicates,
+    jaccard,
+    shingles,
+)
 
 ORIGINAL = (
     "The regional rail operator will replace its entire diesel fleet with battery trains by 2030, "
@@ -101,10 +113,49 @@ def _exact_groups(texts: list[str]) -> list[list[int]]:
     return sorted(groups.values(), key=lambda g: g[0])
 
 
-def test_lsh_path_finds_the_same_groups_as_exact_comparison() -> None:
-    """Above the LSH size, the groups equal those of exact pairwise Jaccard."""
+def test_large_batch_finds_the_same_groups_as_exact_comparison() -> None:
+    """At a size where sampling (MinHash-LSH) used to be needed, the groups still equal
+    those of exact pairwise Jaccard."""
     texts = _batch(LSH_FROM, seed=7)
     assert len(texts) >= LSH_FROM
     groups = group_near_duplicates(texts)
     assert groups == _exact_groups(texts)
     assert sum(len(g) > 1 for g in groups) >= LSH_FROM // 10
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_indexed_pairs_are_exactly_the_pairs_at_the_threshold(seed: int) -> None:
+    """The index (rarest shingles first) misses no pair and adds none, at any threshold:
+    small vocabularies make many partial overlaps, the hard case for prefix filtering."""
+    rng = random.Random(seed)
+    for _ in range(40):
+        vocabulary = [f"w{i}" for i in range(rng.randint(2, 7))]
+        texts = [
+            " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 14)))
+            for _ in range(rng.randint(1, 30))
+        ]
+        sets = [_shingle_texts(t, rng.randint(1, 5)) for t in texts]
+        for threshold in (0.0, 0.01, 0.1, 0.25, 0.3, 1 / 3, 0.5, 2 / 3, 0.7, 0.9, 1.0, 1.5):
+            assert _pairs_indexed(sets, threshold) == _pairs_exact(sets, threshold)
+
+
+def test_shingle_texts_and_hashes_agree() -> None:
+    """Grouping compares the shingles themselves; `shingles` hashes exactly those."""
+    for text in (ORIGINAL, REWRITTEN, "three word text", "", "It’s a NEW day"):
+        assert len(shingles(text)) == len(_shingle_texts(text, 5))
+    a, b = _shingle_texts(ORIGINAL, 5), _shingle_texts(REWRITTEN, 5)
+    assert jaccard(a, b) == jaccard(shingles(ORIGINAL), shingles(REWRITTEN))
+
+
+def test_grouping_a_large_batch_does_not_import_datasketch() -> None:
+    """Grouping never needs MinHash: datasketch, which imports scipy (about a second), stays
+    out of the process even for a batch well above the old LSH size."""
+    code = (
+        "import sys\n"
+        "from newsletter.content.dedupe import group_near_duplicates\n"
+        "texts = [f'story {i} ' + ' '.join(f'w{j}' for j in range(i, i + 30)) for i in range(600)]\n"
+        "group_near_duplicates(texts)\n"
+        "print(sorted(m for m in ('datasketch', 'scipy', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
