@@ -23,8 +23,6 @@ WORDS_PER_MINUTE = 230
 @dataclass(frozen=True)
 class _Candidate:
     article: Article
-    summary: str
-    teaser: str
     quality: float
 
 
@@ -37,7 +35,7 @@ def build_digest(
 ) -> Digest:
     """The issue of `day` from `articles` (already chosen for that day)."""
     settings = config.digest
-    candidates = [_candidate(a, settings.summary_sentences) for a in articles]
+    candidates = [_candidate(a) for a in articles]
     items = [_merge(group, config) for group in _groups(candidates)]
     items.sort(key=lambda item: (-len(item.sources), -item.reading_minutes, item.title.lower()))
     sections = _sections(items[: settings.max_items], items[settings.max_items :], config)
@@ -45,22 +43,26 @@ def build_digest(
     return Digest(day, number, config.name, subject, sections, tuple(failures))
 
 
-def _candidate(article: Article, sentences: int) -> _Candidate:
-    paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
-    if article.summary:
-        summary_text = article.summary
-        line = teaser(article.summary)
-    else:
-        summary = summarize(paragraphs, sentences=sentences, title=article.title)
-        summary_text, line = summary.text, summary.teaser
+def _candidate(article: Article) -> _Candidate:
     words = len(article.body.split())
     # A fuller, longer, attributed text writes the story better: it leads a merged item.
     quality = math.log1p(words) + (1.0 if article.summary else 0.0) + (0.5 if article.url else 0.0)
-    return _Candidate(article, summary_text, line, quality)
+    return _Candidate(article, quality)
+
+
+def _summary(article: Article, sentences: int) -> tuple[str, str]:
+    """The summary and teaser an item shows: the article's own summary, else its
+    extract. Only the article that leads an item is summarized."""
+    if article.summary:
+        return article.summary, teaser(article.summary)
+    paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
+    summary = summarize(paragraphs, sentences=sentences, title=article.title)
+    return summary.text, summary.teaser
 
 
 def _groups(candidates: list[_Candidate]) -> list[list[_Candidate]]:
-    texts = [f"{c.article.title}\n{c.article.body or c.summary}" for c in candidates]
+    # Without a body, the text is the article's own summary (an extract of nothing is "").
+    texts = [f"{c.article.title}\n{c.article.body or c.article.summary or ''}" for c in candidates]
     groups = group_near_duplicates(texts)
     merged = [sorted((candidates[i] for i in g), key=lambda c: -c.quality) for g in groups]
     # Identical identities (the same URL twice) always merge, whatever their text.
@@ -78,17 +80,18 @@ def _groups(candidates: list[_Candidate]) -> list[list[_Candidate]]:
 
 def _merge(group: list[_Candidate], config: Config) -> Item:
     lead = group[0]
+    summary, line = _summary(lead.article, config.digest.summary_sentences)
     sources: list[SourceRef] = []
     for c in group:
         ref = SourceRef(c.article.source or _domain(c.article.url), c.article.url)
         if ref not in sources:
             sources.append(ref)
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
-    words = len(lead.article.body.split()) or len(lead.summary.split())
+    words = len(lead.article.body.split()) or len(summary.split())
     return Item(
         title=lead.article.title,
-        summary=lead.summary,
-        teaser=lead.teaser,
+        summary=summary,
+        teaser=line,
         section=_section_of(lead.article, tags, config).key,
         sources=tuple(sources),
         url=lead.article.url,
@@ -106,12 +109,19 @@ def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> Sect
     text = f"{article.title} {article.body[:2000]}".lower()
     best, best_hits = None, 0
     for rule in rules:
-        hits = sum(len(re.findall(rf"\b{re.escape(k.lower())}\b", text)) for k in rule.keywords)
+        hits = sum(_count_word(k.lower(), text) for k in rule.keywords)
         if hits > best_hits:
             best, best_hits = rule, hits
     if best is not None:
         return best
     return rules[-1] if rules and not any(r.keywords for r in rules[-1:]) else DEFAULT_SECTION
+
+
+def _count_word(word: str, text: str) -> int:
+    """How often `word` stands in `text` as a whole word (`\\b` on both sides)."""
+    if word not in text:  # the pattern cannot match without the word: skip it
+        return 0
+    return len(re.findall(rf"\b{re.escape(word)}\b", text))
 
 
 def _domain(url: str | None) -> str:

@@ -24,6 +24,36 @@ def _segmenter() -> Any:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+def _segment(text: str) -> list[str]:
+    r"""What `Segmenter.segment(text)` returns (clean=False), without its regular expressions.
+
+    pysbd finds its sentences, then maps each back onto `text` with
+    `re.finditer(re.escape(sentence) + r"\s*", text)`, taking the first match that
+    ends after the previous one. That compiles one pattern per sentence, which also
+    pushes other patterns out of `re`'s cache. The same search is done here with
+    `str.find` and `str.isspace` (the `\s` of a str pattern).
+    """
+    segmenter = _segmenter()
+    if not text:
+        return []
+    found: list[str] = []
+    end = 0
+    for sentence in segmenter.processor(text).process():
+        if not sentence:  # an empty pattern matches everywhere: let pysbd decide
+            return list(segmenter.segment(text))
+        start = 0
+        while (at := text.find(sentence, start)) >= 0:
+            stop = at + len(sentence)
+            while stop < len(text) and text[stop].isspace():
+                stop += 1
+            if stop > end:
+                found.append(text[at:stop])
+                end = stop
+                break
+            start = stop
+    return found
+
+
 def split_sentences(text: str) -> list[str]:
     """Split `text` into sentences with pysbd; each one stripped, none empty.
 
@@ -32,7 +62,7 @@ def split_sentences(text: str) -> list[str]:
     """
     if not text.strip():
         return []
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    return [s.strip() for s in _segment(text) if s.strip()]
 
 
 # A place where a sentence could end inside a paragraph: mark, optional closer, space,

@@ -15,6 +15,7 @@ from are split (see `sentences` for when pysbd is called).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -75,28 +76,56 @@ def _stem(word: str) -> str:
     return word
 
 
+class _Stems(dict[str, str | None]):
+    """Word -> its stem, or None for a stop word; filled as words are met (a news
+    vocabulary repeats, so most look-ups find the word already there)."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        stem = None if word in _STOP else _stem(word)
+        self[word] = stem
+        return stem
+
+
+_STEMS = _Stems()
+
+
 def _terms(text: str) -> list[str]:
-    return [_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+    return [s for s in map(_STEMS.__getitem__, _TOKEN.findall(text.lower())) if s is not None]
 
 
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
+@dataclass(frozen=True)
+class _Terms:
+    """Term counts with their Euclidean norm, computed once."""
+
+    counts: Counter[str]
+    norm: float
+
+    @classmethod
+    def of(cls, terms: list[str]) -> _Terms:
+        counts = Counter(terms)
+        values = counts.values()
+        return cls(counts, math.sqrt(sum(map(operator.mul, values, values))))
+
+
+def _cosine(x: _Terms, y: _Terms) -> float:
+    a, b = x.counts, y.counts
     if not a or not b:
         return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    dot = sum(a[k] * b[k] for k in a.keys() & b.keys())  # integers: any order gives the same sum
     if not dot:
         return 0.0
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb)
+    return dot / (x.norm * y.norm)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     position: int
     text: str
-    terms: Counter[str]
+    terms: _Terms
     words: int
 
 
@@ -108,7 +137,7 @@ def _candidates(paragraphs: Sequence[str]) -> list[_Candidate]:
             continue
         for sentence in sentences_of(flat):
             out.append(
-                _Candidate(len(out), sentence, Counter(_terms(sentence)), len(sentence.split()))
+                _Candidate(len(out), sentence, _Terms.of(_terms(sentence)), len(sentence.split()))
             )
         if len(out) >= _POOL:
             break
@@ -119,13 +148,13 @@ def _usable(c: _Candidate) -> bool:
     return MIN_WORDS <= c.words <= MAX_WORDS and bool(_ENDS_SENTENCE.search(c.text))
 
 
-def _relevance(cands: list[_Candidate], doc: Counter[str], title: Counter[str]) -> list[float]:
+def _relevance(cands: list[_Candidate], doc: _Terms, title: Counter[str]) -> list[float]:
     centrality = [_cosine(c.terms, doc) for c in cands]
     top = max(centrality, default=0.0) or 1.0
     scores = []
     for c, cent in zip(cands, centrality, strict=True):
         position = 1.0 / math.sqrt(1.0 + c.position)
-        title_hit = (sum(1 for t in title if t in c.terms) / len(title)) if title else 0.0
+        title_hit = (sum(1 for t in title if t in c.terms.counts) / len(title)) if title else 0.0
         score = 0.5 * position + 0.4 * (cent / top) + 0.1 * title_hit
         if c.text.rstrip("\"'’”)").endswith("?"):
             score *= 0.6
@@ -152,14 +181,17 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
     cands = _candidates(paragraphs)
     if not cands:
         return Summary((), "")
-    doc: Counter[str] = Counter()
+    doc_terms: list[str] = []
     for paragraph in paragraphs:
-        doc.update(_terms(paragraph))
-    relevance = _relevance(cands, doc, Counter(_terms(title)))
+        doc_terms += _terms(paragraph)
+    relevance = _relevance(cands, _Terms.of(doc_terms), Counter(_terms(title)))
     pool = [c for c in cands if _usable(c)] or cands
     dangling = {c.position for c in pool if _DANGLING.match(c.text)}
 
     chosen: list[_Candidate] = []
+    # Each candidate's highest cosine with a chosen sentence, kept up to date as
+    # sentences are chosen (0.0 while none is).
+    redundancy = dict.fromkeys((c.position for c in pool), 0.0)
     while len(chosen) < want and len(chosen) < len(pool):
         best: tuple[float, int] | None = None
         picked = {c.position for c in chosen}
@@ -173,13 +205,18 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
                     score -= 10.0  # would open the summary
                 elif c.position - 1 not in picked:
                     score *= 0.5
-            redundancy = max((_cosine(c.terms, s.terms) for s in chosen), default=0.0)
-            mmr = _LAMBDA * score - (1 - _LAMBDA) * redundancy
+            mmr = _LAMBDA * score - (1 - _LAMBDA) * redundancy[c.position]
             if best is None or mmr > best[0]:
                 best = (mmr, c.position)
         if best is None:
             break
-        chosen.append(cands[best[1]])
+        new = cands[best[1]]
+        chosen.append(new)
+        for c in pool:
+            if c.position not in picked and c is not new:
+                cosine = _cosine(c.terms, new.terms)
+                if len(chosen) == 1 or cosine > redundancy[c.position]:
+                    redundancy[c.position] = cosine
     ordered = tuple(c.text for c in sorted(chosen, key=lambda c: c.position))
     return Summary(ordered, teaser(ordered[0]) if ordered else "")
 
