@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from newsletter.content.clean import clean_markdown, clean_scraped, repair
+from newsletter.content.markdown import clean_markdown
+from newsletter.content.repair import repair
 from newsletter.model import Article, SourceFailure
+from newsletter.sources.frontmatter import simple_front_matter
 
 MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".yaml", ".yml")
@@ -131,6 +133,9 @@ def _declared_html(raw: bytes) -> str | None:
 
 
 def _from_scraped(text: str, path: Path, seen: datetime) -> Article:
+    # Here, not at the top: only scraped text needs the line rules (many patterns).
+    from newsletter.content.clean import clean_scraped
+
     cleaned = clean_scraped(text)
     if not cleaned.title or not cleaned.paragraphs:
         raise Skip("no headline and body found in the text")
@@ -152,10 +157,12 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     head, sep, body = text[3:].partition("\n---")
     if not sep:
         raise Skip("front matter opened with --- but never closed")
-    try:
-        meta = yaml.safe_load(head)
-    except yaml.YAMLError as error:
-        raise Skip(*_yaml_problem("front matter is not valid YAML", error)) from None
+    meta = simple_front_matter(head)
+    if meta is None:
+        try:
+            meta = yaml.safe_load(head)
+        except yaml.YAMLError as error:
+            raise Skip(*_yaml_problem("front matter is not valid YAML", error)) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
