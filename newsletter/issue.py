@@ -6,16 +6,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.config import Config, load_config
-from newsletter.delivery.ledger import Ledger
 from newsletter.digest import build_digest
 from newsletter.errors import InputError
 from newsletter.folder import Folder
 from newsletter.model import Article, Digest
 from newsletter.sources import gather, remember_feeds
-from newsletter.sources.fetch import Fetched
 from newsletter.sources.select import History, from_snapshot, history_keys, issued, rows, select
+
+if TYPE_CHECKING:
+    from newsletter.delivery.ledger import Ledger
+    from newsletter.sources.fetch import Fetched
 
 
 def resolve_date(text: str | None, now: datetime) -> date:
@@ -62,6 +65,9 @@ def read_history(state_dir: Path, day: date) -> History:
     known: int | None = None
     following = 1
     for path in sorted(state_dir.glob("ledger*.sqlite3")):
+        # Here, not at the top: a folder that never sent has no ledger to read.
+        from newsletter.delivery.ledger import Ledger
+
         ledger = Ledger(path, readonly=True)
         try:
             dates = ledger.issue_dates()

@@ -10,8 +10,8 @@ not trip over typographic variants. Dashes and ellipses are kept.
 from __future__ import annotations
 
 import re
-
-import ftfy
+from functools import lru_cache
+from typing import Any
 
 __all__ = ["repair"]
 
@@ -47,8 +47,13 @@ def _space_unless_url(match: re.Match[str]) -> str:
     return "?" if _in_url(match.string, match.start()) else " "
 
 
-_FIX_ALL = ftfy.TextFixerConfig()
-_FIX_NO_ENCODING = ftfy.TextFixerConfig(fix_encoding=False)
+@lru_cache(maxsize=1)
+def _ftfy() -> tuple[Any, Any, Any]:
+    """ftfy's `fix_text` with its two configurations, imported on first use: ASCII
+    text never needs it, and importing it compiles its tables (tens of ms)."""
+    import ftfy
+
+    return ftfy.fix_text, ftfy.TextFixerConfig(), ftfy.TextFixerConfig(fix_encoding=False)
 
 
 def repair(text: str) -> str:
@@ -65,8 +70,8 @@ def repair(text: str) -> str:
     in a row) because they separate paragraphs.
     """
     if not text.isascii():
-        config = _FIX_ALL if _MOJIBAKE_LEAD.search(text) else _FIX_NO_ENCODING
-        text = ftfy.fix_text(text, config)
+        fix_text, fix_all, fix_no_encoding = _ftfy()
+        text = fix_text(text, fix_all if _MOJIBAKE_LEAD.search(text) else fix_no_encoding)
     text = _INVISIBLE.sub("", text)
     if "?" in text and _has_nbsp_damage(text):
         text = _INNER.sub(_space_unless_url, text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +41,8 @@ def gather(config: Config, now: datetime | None = None) -> Gathered:
     feeds = [s for s in config.sources if s.kind == "feed"]
     read: dict[int, FeedRead] = {}
     if feeds:
+        from concurrent.futures import ThreadPoolExecutor
+
         from newsletter.sources.feeds import read_feed
 
         cache = FeedCache(feed_cache_dir(config))

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +169,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _user_agent() -> str:
+    # Here, not at the top: importlib.metadata is slow to import, and only HTTP needs it.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return f"newsletter/{version('newsletter')}"
     except PackageNotFoundError:

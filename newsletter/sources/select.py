@@ -25,12 +25,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from newsletter.delivery.ledger import ArticleRow
 from newsletter.model import Article, Digest
+
+if TYPE_CHECKING:
+    from newsletter.delivery.ledger import ArticleRow
 
 __all__ = [
     "History",
@@ -117,6 +119,8 @@ def url_key(url: str) -> str:
 
 def rows(articles: Iterable[Article]) -> list[ArticleRow]:
     """What the ledger records of an issue's articles."""
+    from newsletter.delivery.ledger import ArticleRow
+
     out = []
     for article in articles:
         url = article.url or (

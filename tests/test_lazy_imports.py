@@ -1,0 +1,74 @@
+"""Heavy libraries load only on the paths that use them, so `newsletter build` and
+`newsletter send` pay for what the day's articles need and no more."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Modules `build` of plain ASCII Markdown articles must not load (a few hundred ms together).
+HEAVY = (
+    "ftfy",  # text repair: only non-ASCII text needs it
+    "wcwidth",
+    "trafilatura",  # only HTML files
+    "lxml",
+    "datasketch",  # never: grouping is exact without it
+    "scipy",
+    "numpy",
+    "feedparser",  # only feeds
+    "httpx",
+    "concurrent.futures",
+    "importlib.metadata",  # only the User-Agent of a feed fetch
+    "sqlite3",  # only a folder that has sent before
+    "newsletter.content.clean",  # only scraped .txt files (the line rules)
+    "newsletter.content.lines",
+    "newsletter.content.htmltext",
+)
+
+
+def _loaded(code: str, cwd: Path | None = None) -> list[str]:
+    """Run `code` in a fresh interpreter; the HEAVY modules it left loaded."""
+    probe = (
+        "import atexit, json, sys\n"
+        f"heavy = {HEAVY!r}\n"
+        "atexit.register(lambda: print(json.dumps([m for m in heavy if m in sys.modules]),"
+        " file=sys.stderr))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe + code], cwd=cwd, capture_output=True, text=True
+    )
+    return list(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_importing_the_issue_pipeline_loads_nothing_heavy() -> None:
+    """`newsletter.issue` (what build, preview and send import) loads none of them."""
+    assert _loaded("import newsletter.issue") == []
+
+
+def test_build_of_ascii_markdown_loads_nothing_heavy(folder: Path) -> None:
+    """The sample folder without its scraped .txt article (the one with accented letters
+    and curly quotes) builds without ftfy, trafilatura, datasketch or the line rules."""
+    for path in (folder / "articles").iterdir():
+        if path.suffix != ".md":
+            path.unlink()
+    code = f"from newsletter.cli import main\nmain(['-C', {str(folder)!r}, 'build'])\n"
+    assert _loaded(code) == []
+
+
+def test_scraped_and_html_articles_load_what_they_need(folder: Path) -> None:
+    """The lazy imports still happen where needed: scraped non-ASCII text brings ftfy and
+    the line rules; an HTML page brings trafilatura."""
+    (folder / "articles" / "page.html").write_text(
+        "<html><head><title>Bridge reopens</title></head><body><article><h1>Bridge reopens</h1>"
+        "<p>The old bridge over the river reopened on Monday after a year of repairs, and the "
+        "first buses crossed it at six in the morning to the cheers of residents.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    code = f"from newsletter.cli import main\nmain(['-C', {str(folder)!r}, 'build'])\n"
+    loaded = _loaded(code)
+    for module in ("ftfy", "newsletter.content.clean", "trafilatura"):
+        assert module in loaded
+    assert "datasketch" not in loaded
