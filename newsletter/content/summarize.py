@@ -189,8 +189,8 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
     dangling = {c.position for c in pool if _DANGLING.match(c.text)}
 
     chosen: list[_Candidate] = []
-    # Each candidate's highest cosine with a chosen sentence, kept up to date as
-    # sentences are chosen (0.0 while none is).
+    # Each candidate's highest cosine with a chosen sentence (0.0 while none is),
+    # brought up to date with the latest pick at the start of each round.
     redundancy = dict.fromkeys((c.position for c in pool), 0.0)
     while len(chosen) < want and len(chosen) < len(pool):
         best: tuple[float, int] | None = None
@@ -199,6 +199,10 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
         for c in pool:
             if c.position in picked:
                 continue
+            if chosen:
+                cosine = _cosine(c.terms, chosen[-1].terms)
+                if len(chosen) == 1 or cosine > redundancy[c.position]:
+                    redundancy[c.position] = cosine
             score = relevance[c.position]
             if c.position in dangling:
                 if opener is None or c.position < opener:
@@ -210,13 +214,7 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
                 best = (mmr, c.position)
         if best is None:
             break
-        new = cands[best[1]]
-        chosen.append(new)
-        for c in pool:
-            if c.position not in picked and c is not new:
-                cosine = _cosine(c.terms, new.terms)
-                if len(chosen) == 1 or cosine > redundancy[c.position]:
-                    redundancy[c.position] = cosine
+        chosen.append(cands[best[1]])
     ordered = tuple(c.text for c in sorted(chosen, key=lambda c: c.position))
     return Summary(ordered, teaser(ordered[0]) if ordered else "")
 
