@@ -72,3 +72,19 @@ def test_scraped_and_html_articles_load_what_they_need(folder: Path) -> None:
     for module in ("ftfy", "newsletter.content.clean", "trafilatura"):
         assert module in loaded
     assert "datasketch" not in loaded
+
+
+def test_help_loads_no_pipeline() -> None:
+    """`newsletter --help` and `newsletter send --help` load neither the issue pipeline nor
+    the sending side (the ledger and sqlite3): they only print."""
+    for args in ([], ["send"]):
+        code = (
+            "import sys, atexit\n"
+            "atexit.register(lambda: print(sorted(m for m in sys.modules if m in"
+            " ('sqlite3', 'newsletter.send', 'newsletter.issue', 'newsletter.delivery.ledger',"
+            " 'newsletter.config')), file=sys.stderr))\n"
+            f"from newsletter.cli import main\nmain({[*args, '--help']!r})\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert "Usage: newsletter" in done.stdout
+        assert done.stderr.strip().splitlines()[-1] == "[]"

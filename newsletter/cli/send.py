@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from newsletter.cli.context import CliContext, handle_errors, pass_cli
-from newsletter.delivery.ledger import Record, State
 from newsletter.errors import InputError
-from newsletter.send import SendReport, SendRequest, send_issue
+
+# The sending side (the ledger and sqlite3 with it) is imported when a send runs, so
+# `newsletter send --help` answers without it.
+if TYPE_CHECKING:
+    from newsletter.delivery.ledger import Record
+    from newsletter.send import SendReport
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
@@ -111,6 +116,8 @@ def send(
         newsletter send --to me@example.com
         NEWSLETTER_SMTP_URL=smtp://127.0.0.1:2525 newsletter send --date today
     """
+    from newsletter.send import SendRequest, send_issue
+
     request = SendRequest(
         date=day,
         dry_run=dry_run,
@@ -139,6 +146,8 @@ def send(
 
 
 def summary_lines(report: SendReport) -> list[str]:
+    from newsletter.delivery.ledger import State
+
     t = report.tally
     what = "Would send" if report.dry_run else ("Test send" if report.test else "Sent")
     head = f"{what} issue {report.number} of {report.day.isoformat()}: “{report.subject}”"
