@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Modules `build` of plain ASCII Markdown articles must not load (a few hundred ms together).
 HEAVY = (
-    "ftfy",  # text repair: only non-ASCII text needs it
+    "ftfy",  # text repair: only text that may hold mojibake or odd characters
     "wcwidth",
     "trafilatura",  # only HTML files
     "lxml",
@@ -47,9 +47,9 @@ def test_importing_the_issue_pipeline_loads_nothing_heavy() -> None:
     assert _loaded("import newsletter.issue") == []
 
 
-def test_build_of_ascii_markdown_loads_nothing_heavy(folder: Path) -> None:
-    """The sample folder without its scraped .txt article (the one with accented letters
-    and curly quotes) builds without ftfy, trafilatura, datasketch or the line rules."""
+def test_build_of_markdown_loads_nothing_heavy(folder: Path) -> None:
+    """The sample folder without its scraped .txt article builds without ftfy,
+    trafilatura, datasketch or the line rules."""
     for path in (folder / "articles").iterdir():
         if path.suffix != ".md":
             path.unlink()
@@ -57,9 +57,23 @@ def test_build_of_ascii_markdown_loads_nothing_heavy(folder: Path) -> None:
     assert _loaded(code) == []
 
 
-def test_scraped_and_html_articles_load_what_they_need(folder: Path) -> None:
-    """The lazy imports still happen where needed: scraped non-ASCII text brings ftfy and
-    the line rules; an HTML page brings trafilatura."""
+def test_sample_folder_builds_without_ftfy(folder: Path) -> None:
+    """The scraped sample article (accented letters, curly quotes, bullets, no mojibake)
+    needs the line rules but not ftfy."""
+    code = f"from newsletter.cli import main\nmain(['-C', {str(folder)!r}, 'build'])\n"
+    loaded = _loaded(code)
+    assert "newsletter.content.clean" in loaded
+    assert "ftfy" not in loaded
+
+
+def test_damaged_and_html_articles_load_what_they_need(folder: Path) -> None:
+    """The lazy imports still happen where needed: mojibake brings ftfy; an HTML page
+    brings trafilatura."""
+    (folder / "articles" / "damaged.txt").write_text(
+        "CafÃ© reopens on the quay\n\nThe cafÃ© on the quay reopened on Monday, six months "
+        "after the river flooded its kitchen, and the owners thanked the volunteers.\n",
+        encoding="utf-8",
+    )
     (folder / "articles" / "page.html").write_text(
         "<html><head><title>Bridge reopens</title></head><body><article><h1>Bridge reopens</h1>"
         "<p>The old bridge over the river reopened on Monday after a year of repairs, and the "

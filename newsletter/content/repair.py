@@ -10,6 +10,7 @@ not trip over typographic variants. Dashes and ellipses are kept.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -49,11 +50,46 @@ def _space_unless_url(match: re.Match[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _ftfy() -> tuple[Any, Any, Any]:
-    """ftfy's `fix_text` with its two configurations, imported on first use: ASCII
-    text never needs it, and importing it compiles its tables (tens of ms)."""
+    """ftfy's `fix_text` with its two configurations, imported on first use (importing
+    it compiles its tables: tens of ms)."""
     import ftfy
 
     return ftfy.fix_text, ftfy.TextFixerConfig(), ftfy.TextFixerConfig(fix_encoding=False)
+
+
+# Text that ftfy (6.x, default fixes) can only un-curl, so `_fix` need not import it.
+# Its characters: ASCII without `&` (HTML entities), CR (line breaks) and the control
+# characters ftfy removes (ESC with them), plus Latin-1 and Latin Extended-A letters and
+# signs, general punctuation (dashes, quotes, bullet, ellipsis) and the euro sign. Out
+# of those ranges: C1 controls, the ligatures ftfy splits (Ĳ ĳ ŉ), and Â Ã Œ œ, which
+# alone can make ftfy's mojibake heuristic fire. No character here is one ftfy's width,
+# ligature, control, surrogate or line-break fixes change, so on such text they do
+# nothing and ftfy only un-curls quotes, then normalizes to NFC (checked as well).
+# Its encoding fix (used when a character from Â to ô suggests mojibake) changes text
+# only when its heuristic finds "badness"; every pattern of that heuristic needs two
+# non-ASCII characters in a row or one of Â Ã Œ œ or a C1 control, so text without
+# such a pair is left as it is. tests/content/test_content_repair.py checks both
+# claims against the installed ftfy.
+_UNCURLABLE = re.compile(
+    "[\t\n\x0c -%'-~\u00a0-\u00c1\u00c4-\u0131\u0134-\u0148\u014a-\u0151"
+    "\u0154-\u017f\u2010-\u2027\u20ac]*"
+)
+_NON_ASCII_PAIR = re.compile("[^\x00-\x7f]{2}")
+_UNCURL = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b", "'") | dict.fromkeys("\u201c\u201d\u201e\u201f", '"')
+)
+
+
+def _fix(text: str) -> str:
+    """ftfy's fix of non-ASCII `text`: mojibake undone, quotes un-curled, NFC."""
+    if _UNCURLABLE.fullmatch(text) and not (
+        _MOJIBAKE_LEAD.search(text) and _NON_ASCII_PAIR.search(text)
+    ):
+        uncurled = text.translate(_UNCURL)
+        if unicodedata.is_normalized("NFC", uncurled):
+            return uncurled
+    fix_text, fix_all, fix_no_encoding = _ftfy()
+    return str(fix_text(text, fix_all if _MOJIBAKE_LEAD.search(text) else fix_no_encoding))
 
 
 def repair(text: str) -> str:
@@ -70,8 +106,7 @@ def repair(text: str) -> str:
     in a row) because they separate paragraphs.
     """
     if not text.isascii():
-        fix_text, fix_all, fix_no_encoding = _ftfy()
-        text = fix_text(text, fix_all if _MOJIBAKE_LEAD.search(text) else fix_no_encoding)
+        text = _fix(text)
     text = _INVISIBLE.sub("", text)
     if "?" in text and _has_nbsp_damage(text):
         text = _INNER.sub(_space_unless_url, text)

@@ -1,5 +1,16 @@
 """Repair of damaged characters: mojibake, `?` for NBSP, spaces and quotes."""
 
+import importlib
+import itertools
+import random
+import re._constants as sre
+import re._parser as sre_parse
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
 from newsletter.content.repair import repair
 
 
@@ -48,3 +59,103 @@ def test_whitespace_is_normalized_and_paragraph_breaks_kept() -> None:
     """Runs of spaces collapse, lines are stripped, blank lines shrink to one."""
     text = "  One\u00a0 two\t three  \n\n\n\nFour\u200bfive  "
     assert repair(text) == "One two three\n\nFourfive"
+
+
+# ftfy is not needed for text it would only un-curl: these tests hold that claim against
+# the installed ftfy, so an ftfy upgrade that breaks it fails here.
+
+_REPAIR = importlib.import_module("newsletter.content.repair")
+_PLAIN = [chr(c) for c in range(0x80, 0x2100) if _REPAIR._UNCURLABLE.fullmatch(chr(c))]
+
+
+def _ftfy_fix(text: str) -> str:
+    """What repair's ftfy call gives, with the configuration repair picks."""
+    fix_text, fix_all, fix_no_encoding = _REPAIR._ftfy()
+    return str(fix_text(text, fix_all if _REPAIR._MOJIBAKE_LEAD.search(text) else fix_no_encoding))
+
+
+def test_every_badness_pattern_needs_a_non_ascii_pair_or_a_marked_character() -> None:
+    """ftfy's mojibake heuristic (BADNESS_RE) cannot match text without two non-ASCII
+    characters in a row, a C1 control, or one of Â Ã Œ œ (none of which the plain
+    characters include): each branch of the pattern needs one of those."""
+    from ftfy.badness import BADNESS_RE
+
+    marked = {ord(c) for c in "ÂÃŒœ"} | set(range(0x80, 0xA0))
+    assert not any(chr(c) in _PLAIN for c in marked)
+
+    def chars(op: object, av: Any) -> set[int] | None:
+        """The code points one element matches; None when it may match ASCII or any."""
+        if op is sre.LITERAL:
+            return {av}
+        if op is sre.IN:
+            out: set[int] = set()
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    out.add(value)
+                elif kind is sre.RANGE:
+                    out |= set(range(value[0], value[1] + 1))
+                else:
+                    return None
+            return out
+        return None
+
+    (top,) = list(sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags))
+    assert top[0] is sre.BRANCH
+    for branch in top[1][1]:
+        sets = [None if op is sre.MAX_REPEAT and av[0] == 0 else chars(op, av) for op, av in branch]
+        non_ascii = [s is not None and min(s) >= 0x80 for s in sets]
+        pair = any(a and b for a, b in itertools.pairwise(non_ascii))
+        single = any(s is not None and s <= marked for s in sets)
+        assert pair or single, branch
+
+
+def test_plain_characters_are_left_alone_by_every_other_fix() -> None:
+    """No plain character is one that ftfy's C1, ligature, width, control, surrogate or
+    line-break fixes change; quotes un-curl exactly as ftfy un-curls them."""
+    from ftfy import chardata, fixes
+
+    for char in _PLAIN:
+        assert not chardata.C1_CONTROL_RE.match(char)
+        assert ord(char) not in chardata.LIGATURES
+        assert ord(char) not in chardata.WIDTH_MAP
+        assert ord(char) not in chardata.CONTROL_CHARS
+        assert fixes.fix_line_breaks(char) == char
+        assert fixes.fix_surrogates(char) == char
+        assert fixes.uncurl_quotes(char) == char.translate(_REPAIR._UNCURL)
+    for char in "\t\n\x0c" + "".join(chr(c) for c in range(0x20, 0x7F)):
+        if _REPAIR._UNCURLABLE.fullmatch(char):
+            assert fixes.remove_control_chars(char) == char
+            assert char not in "&\r\x1b"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_repair_without_ftfy_gives_what_ftfy_gives(seed: int) -> None:
+    """On random text mixing plain characters, mojibake, entities and control characters,
+    `_fix` equals ftfy's fix, whichever way it takes."""
+    rng = random.Random(seed)
+    ascii_chars = list("abcdefghij ABC.,;:!?'\"-()[]{}#%$0123\n\t")
+    other = [*"&\r\x1b\x00\u0085\u2028\ufeff\u3000\uff21\u0132\u0153\u00c2\u00c3\u0301\u02bc"]
+    other += ["Ã©", "â€œ", "â€™", "Ã", "Â ", "&amp;", "caf\u00e9\u201d"]
+    without_ftfy = 0
+    for _ in range(3000):
+        text = "".join(
+            rng.choice(_PLAIN if r < 0.3 else other if r < 0.33 else ascii_chars)
+            for r in (rng.random() for _ in range(rng.randint(1, 40)))
+        )
+        if not text.isascii():
+            assert _REPAIR._fix(text) == _ftfy_fix(text), repr(text)
+            without_ftfy += text.translate(_REPAIR._UNCURL) == _ftfy_fix(text)
+    assert without_ftfy > 300  # both ways were taken
+
+
+def test_common_news_text_is_repaired_without_importing_ftfy() -> None:
+    """Curly quotes, dashes, bullets and accented letters (no mojibake) need no ftfy."""
+    code = (
+        "import sys\n"
+        "from newsletter.content.repair import repair\n"
+        "out = repair('\u201cIt\u2019s a caf\u00e9 \u2014 na\u00efve\u201d, said Zo\u00eb. \u2022 \u20ac5\u2026')\n"
+        "assert out == '\"It\\'s a caf\u00e9 \u2014 na\u00efve\", said Zo\u00eb. \u2022 \u20ac5\u2026', out\n"
+        "print('ftfy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
