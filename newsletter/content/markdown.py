@@ -35,7 +35,13 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SHELTER = 0xE000  # escaped characters hide in the private-use area while markup is removed
 
 
+# Every inline rule below needs one of these characters (the last: sheltered ones).
+_MD_INLINE_MARK = re.compile(r"[\\\[<`*_~" + "\ue000-\ue07f]")
+
+
 def _md_inline(text: str) -> str:
+    if not _MD_INLINE_MARK.search(text):  # plain prose: no rule can match
+        return text
     text = _MD_ESCAPE.sub(lambda m: chr(_SHELTER + ord(m.group(1))), text)
     text = _MD_IMAGE.sub(lambda m: m.group(1), text)
     text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
