@@ -85,8 +85,10 @@ def _pairs_indexed(sets: Sequence[frozenset[_T]], threshold: float) -> list[tupl
     prefixes are indexed and probed. A shingle of one set only never pairs anything:
     a set whose prefix is all such shingles is skipped.
     """
-    if threshold <= 0:  # every pair qualifies, even with nothing in common
+    if not threshold > 0:  # every pair qualifies, even with nothing in common (NaN: none)
         return _pairs_exact(sets, threshold)
+    if threshold > 1:  # no Jaccard is above 1
+        return []
     counts: Counter[_T] = Counter()
     for s in sets:
         counts.update(s)

@@ -1,5 +1,6 @@
 """Near-duplicates: shingle Jaccard, and grouping that finds exactly the pairs at the threshold."""
 
+import math
 import random
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from newsletter.content.dedupe import (
     jaccard,
     shingles,
 )
+
+INF, NAN = math.inf, math.nan
 
 ORIGINAL = (
     "The regional rail operator will replace its entire diesel fleet with battery trains by 2030, "
@@ -135,7 +138,22 @@ def test_indexed_pairs_are_exactly_the_pairs_at_the_threshold(seed: int) -> None
             for _ in range(rng.randint(1, 30))
         ]
         sets = [_shingle_texts(t, rng.randint(1, 5)) for t in texts]
-        for threshold in (0.0, 0.01, 0.1, 0.25, 0.3, 1 / 3, 0.5, 2 / 3, 0.7, 0.9, 1.0, 1.5):
+        for threshold in (
+            -1.0,
+            0.0,
+            0.01,
+            0.1,
+            0.25,
+            0.3,
+            1 / 3,
+            0.5,
+            0.7,
+            0.9,
+            1.0,
+            1.5,
+            INF,
+            NAN,
+        ):
             assert _pairs_indexed(sets, threshold) == _pairs_exact(sets, threshold)
 
 
