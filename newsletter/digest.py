@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from newsletter.config import Config, SectionRule
@@ -32,13 +32,38 @@ def build_digest(
     day: date,
     number: int,
     failures: Sequence[SourceFailure] = (),
+    *,
+    summarize_more: bool = True,
 ) -> Digest:
-    """The issue of `day` from `articles` (already chosen for that day)."""
+    """The issue of `day` from `articles` (already chosen for that day).
+
+    With `summarize_more=False`, the items linked as more (past the per-issue or
+    per-section limit) keep an empty summary and teaser: for outputs that show them
+    by title and link only (the email, the outline), it spares summarizing every
+    article that did not make the issue. Everything else is the same.
+    """
     settings = config.digest
     candidates = [_candidate(a) for a in articles]
-    items = [_merge(group, config) for group in _groups(candidates)]
-    items.sort(key=lambda item: (-len(item.sources), -item.reading_minutes, item.title.lower()))
+    merged = [_merge(group, config) for group in _groups(candidates)]
+    merged.sort(key=lambda m: (-len(m[0].sources), -m[0].reading_minutes, m[0].title.lower()))
+    items = [item for item, _ in merged]
     sections = _sections(items[: settings.max_items], items[settings.max_items :], config)
+    # Ranking and sections read no summary: items get theirs once their place is known.
+    leads = {id(item): lead for item, lead in merged}
+    sentences = settings.summary_sentences
+
+    def summarized(item: Item) -> Item:
+        summary, line = _summary(leads[id(item)], sentences)
+        return replace(item, summary=summary, teaser=line)
+
+    sections = tuple(
+        replace(
+            s,
+            items=tuple(map(summarized, s.items)),
+            more=tuple(map(summarized, s.more)) if summarize_more else s.more,
+        )
+        for s in sections
+    )
     subject = _subject(config, day, number, sections)
     return Digest(day, number, config.name, subject, sections, tuple(failures))
 
@@ -78,20 +103,22 @@ def _groups(candidates: list[_Candidate]) -> list[list[_Candidate]]:
     return [sorted(g, key=lambda c: -c.quality) for g in by_id.values()]
 
 
-def _merge(group: list[_Candidate], config: Config) -> Item:
+def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
+    """The item of a group, without its summary yet, and the article that leads it."""
     lead = group[0]
-    summary, line = _summary(lead.article, config.digest.summary_sentences)
     sources: list[SourceRef] = []
     for c in group:
         ref = SourceRef(c.article.source or _domain(c.article.url), c.article.url)
         if ref not in sources:
             sources.append(ref)
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
-    words = len(lead.article.body.split()) or len(summary.split())
-    return Item(
+    # Without words in the body, an item is as long as its summary: the article's own,
+    # since an extract of no paragraph is empty.
+    words = len(lead.article.body.split()) or len((lead.article.summary or "").split())
+    item = Item(
         title=lead.article.title,
-        summary=summary,
-        teaser=line,
+        summary="",
+        teaser="",
         section=_section_of(lead.article, tags, config).key,
         sources=tuple(sources),
         url=lead.article.url,
@@ -99,6 +126,7 @@ def _merge(group: list[_Candidate], config: Config) -> Item:
         article_ids=tuple(c.article.id for c in group),
         tags=tags,
     )
+    return item, lead.article
 
 
 def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> SectionRule:

@@ -44,15 +44,27 @@ class Issue:
     fetched: tuple[Fetched, ...] = ()  # feed responses a real send remembers
 
 
-def load_issue(folder: Folder, day_text: str | None, now: datetime | None = None) -> Issue:
-    """Read the config and every source, and build the issue of the date. Writes nothing."""
+def load_issue(
+    folder: Folder,
+    day_text: str | None,
+    now: datetime | None = None,
+    *,
+    summarize_more: bool = True,
+) -> Issue:
+    """Read the config and every source, and build the issue of the date. Writes nothing.
+
+    `summarize_more=False` leaves the items linked as more without a summary (see
+    `build_digest`): for the email and the outline, which show them by title.
+    """
     config = load_config(folder.config_path)
     current = (now or datetime.now(config.timezone)).astimezone(config.timezone)
     day = resolve_date(day_text, current)
     gathered = gather(config, current)
     history = read_history(folder.state_dir, day)
     chosen = select(gathered.articles, day, history, config.timezone, current)
-    digest = build_digest(chosen, config, day, history.number, gathered.failures)
+    digest = build_digest(
+        chosen, config, day, history.number, gathered.failures, summarize_more=summarize_more
+    )
     return Issue(config, folder, digest, issued(digest, chosen), gathered.fetched)
 
 

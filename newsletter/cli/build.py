@@ -30,7 +30,8 @@ def build(cli: CliContext, day: str | None, fmt: str) -> None:
     from newsletter.subscribers import load as load_subscribers
 
     folder = cli.folder()
-    issue = load_issue(folder, day)
+    # The outline lists the stories linked as more by title: only JSON shows their summaries.
+    issue = load_issue(folder, day, summarize_more=fmt == "json")
     # A broken subscriber list is caught here, before anything else.
     load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)
     digest = issue.digest
