@@ -89,16 +89,20 @@ def _pairs_indexed(sets: Sequence[frozenset[_T]], threshold: float) -> list[tupl
         return _pairs_exact(sets, threshold)
     if threshold > 1:  # no Jaccard is above 1
         return []
-    counts: Counter[_T] = Counter()
+    met: set[_T] = set()
+    shared_anywhere: set[_T] = set()  # shingles of two sets or more
     for s in sets:
-        counts.update(s)
-    shared_anywhere = {key for key, n in counts.items() if n > 1}
+        shared_anywhere |= s & met
+        met |= s
+    shared_of = [s & shared_anywhere for s in sets]
+    counts: Counter[_T] = Counter()  # in how many sets each shared shingle is
+    for shared in shared_of:
+        counts.update(shared)
     index: dict[_T, list[int]] = {}
     pairs: list[tuple[int, int]] = []
-    for i, s in enumerate(sets):
+    for i, (s, shared) in enumerate(zip(sets, shared_of, strict=True)):
         size = len(s)
         prefix = size - int(threshold * size) + 1
-        shared = s & shared_anywhere
         rest = prefix - (size - len(shared))  # shared shingles in the prefix
         if rest <= 0:
             continue
