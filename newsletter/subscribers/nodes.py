@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -21,23 +21,35 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAM
 
 
 class _Loader(_Base):  # type: ignore[misc]
-    """The safe loader, remembering the tag of each plain value it has resolved: a long
-    list repeats the same keys and topics many thousand times."""
-
-    _plain: ClassVar[dict[str, str]] = {}
+    """The safe loader, resolving plain values through `plain_tag`."""
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0]:
-                tag = self._plain.get(value)
-                if tag is None:
-                    tag = super().resolve(kind, value, implicit)
-                    if len(self._plain) < 10_000:
-                        self._plain[value] = tag
-                return str(tag)
+                return plain_tag(value)
             if implicit[1]:
                 return _STR
         return str(super().resolve(kind, value, implicit))
+
+
+_RESOLVER = yaml.resolver.Resolver()  # the implicit tags of the safe loaders, C or Python
+# The resolver tries the patterns filed under a value's first character, and most characters
+# have none: a value starting with one of those is text.
+_TAGGED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_PLAIN: dict[str, str] = {}  # value -> tag; a long list repeats its keys and topics
+
+
+def plain_tag(value: str) -> str:
+    """The tag YAML gives the plain (unquoted, untagged) scalar `value`: `yes` is a bool,
+    `2024-01-15` a timestamp, `~` a null, and most words str."""
+    if value and value[0] not in _TAGGED_FIRST and None not in _TAGGED_FIRST:
+        return _STR
+    tag = _PLAIN.get(value)
+    if tag is None:
+        tag = str(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+        if len(_PLAIN) < 10_000:
+            _PLAIN[value] = tag
+    return tag
 
 
 _LIST_KEY = re.compile(r"subscribers[ \t]*:[ \t]*(#.*)?")

@@ -1,6 +1,8 @@
 """The subscriber file format: checks YAML nodes against it and builds Subscriber values.
 
-Pure: nodes and values in, subscribers and problems out; no files.
+Pure: nodes and values in, subscribers and problems out; no files. The rules for one value
+(`email_value`, `topic_value`, `field_value`...) take its YAML tag and text, so the node
+walk here and the plain-text reader in `simple` apply the very same rules.
 
     subscribers:
       - email: ada@example.com      # required; stored normalized
@@ -19,12 +21,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -53,6 +55,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Unicode categories Cc (C0, DEL, C1), Zl and Zp: each can end a header line somewhere.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FIELD_SCALARS = (str, int, float, bool, date, type(None))
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+_T = TypeVar("_T")
 
 
 @dataclass(eq=False)
@@ -82,6 +86,15 @@ class _Bad(Exception):
     def __init__(self, node: yaml.Node, message: str) -> None:
         self.node = node
         self.message = message
+
+
+class Refused(ValueError):
+    """A value the file format refuses; the message says why, the caller says where."""
+
+
+# A value rule: (tag, text, smtputf8) -> the value, or Refused. `text` is None when the YAML
+# value is a list or a mapping rather than a scalar.
+ValueRule = Callable[[str, str | None, bool], Any]
 
 
 def check_document(root: yaml.Node | None, path: Path, *, smtputf8: bool = False) -> Checked:
@@ -194,16 +207,15 @@ def _check_entry(node: yaml.Node, path: Path, problems: list[Problem], smtputf8:
     key = address_key(email) if email is not None else None
     if len(problems) > before or email is None:
         return Entry(node, None, key)
-    subscriber = Subscriber(
-        email=email,
-        name=found.get("name"),
-        status=found.get("status") or Status.ACTIVE,
-        topics=found.get("topics") or frozenset(),
-        format=found.get("format") or Format.HTML,
-        joined=found.get("joined"),
-        fields=MappingProxyType(found.get("fields") or {}),
-    )
-    return Entry(node, subscriber, key)
+    return Entry(node, build_subscriber(found), key)
+
+
+def build_subscriber(found: dict[str, Any]) -> Subscriber:
+    """The Subscriber of an entry's checked values, by key (each key names a Subscriber
+    field); the missing ones take their defaults. `found` is used up."""
+    fields = found.get("fields")
+    found["fields"] = MappingProxyType(fields) if fields else _NO_FIELDS
+    return Subscriber(**found)
 
 
 def _pairs(
@@ -249,7 +261,33 @@ def _value_of(node: yaml.Node, name: str) -> yaml.Node | None:
 
 
 def _kind(node: yaml.Node) -> str:
-    return _KINDS.get(node.tag, f"a value tagged {node.tag}")
+    return _kind_of(node.tag)
+
+
+def _kind_of(tag: str) -> str:
+    return _KINDS.get(tag, f"a value tagged {tag}")
+
+
+def _text_of(node: yaml.Node) -> str | None:
+    """The text of a scalar node; None for a list or a mapping."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _at(node: yaml.Node, rule: Callable[..., _T], *args: Any) -> _T:
+    """`rule(*args)`, with its refusal placed at `node`."""
+    try:
+        return rule(*args)
+    except Refused as refused:
+        raise _Bad(node, str(refused)) from None
+
+
+def _scalar_check(rule: ValueRule) -> Callable[[yaml.Node, Path, list[Problem], bool], Any]:
+    """The node check of a key whose value `rule` decides alone."""
+
+    def check(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Any:
+        return _at(node, rule, node.tag, _text_of(node), smtputf8)
+
+    return check
 
 
 def _unknown(name: str, allowed: Iterable[str], what: str) -> str:
@@ -258,16 +296,17 @@ def _unknown(name: str, allowed: Iterable[str], what: str) -> str:
     return message + (f" (did you mean `{close[0]}`?)" if close else "")
 
 
-def _text(node: yaml.Node, name: str) -> str:
-    if not (isinstance(node, yaml.ScalarNode) and node.tag == STR):
-        message = f"`{name}` must be text, not {_kind(node)}"
-        if isinstance(node, yaml.ScalarNode) and node.value:
-            message += f'; put it in quotes: {name}: "{node.value}"'
-        raise _Bad(node, message)
-    reason = text_problem(node.value)
+def text_value(tag: str, text: str | None, name: str) -> str:
+    """The one-line text of key `name`, or Refused."""
+    if text is None or tag != STR:
+        message = f"`{name}` must be text, not {_kind_of(tag)}"
+        if text:
+            message += f'; put it in quotes: {name}: "{text}"'
+        raise Refused(message)
+    reason = text_problem(text)
     if reason:
-        raise _Bad(node, f"`{name}` {reason}")
-    return str(node.value)
+        raise Refused(f"`{name}` {reason}")
+    return text
 
 
 def text_problem(value: str) -> str | None:
@@ -281,55 +320,93 @@ def text_problem(value: str) -> str | None:
     return f"holds the control character U+{ord(char):04X}; remove it"
 
 
-def _email(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> str:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-        raise _Bad(node, "`email` is empty")
-    raw = _text(node, "email")
+def _empty(tag: str, text: str | None) -> bool:
+    return text is not None and tag == NULL
+
+
+def email_value(tag: str, text: str | None, smtputf8: bool) -> str:
+    """`email`: required text, stored normalized."""
+    if _empty(tag, text):
+        raise Refused("`email` is empty")
     try:
-        return normalize_address(raw, smtputf8=smtputf8)
+        return normalize_address(text_value(tag, text, "email"), smtputf8=smtputf8)
     except AddressError as error:
-        raise _Bad(node, str(error)) from None
+        raise Refused(str(error)) from None
 
 
-def _name(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+def name_value(tag: str, text: str | None, smtputf8: bool) -> str | None:
+    """`name`: one line of text, or nothing."""
+    if _empty(tag, text):
         return None
-    return _text(node, "name")
+    return text_value(tag, text, "name")
 
 
-def _choice(node: yaml.Node, name: str, choices: tuple[str, ...]) -> str:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-        raise _Bad(node, f"`{name}` is empty; write one of {', '.join(choices)}")
-    value = _text(node, name)
+def _choice(tag: str, text: str | None, name: str, choices: tuple[str, ...]) -> str:
+    if _empty(tag, text):
+        raise Refused(f"`{name}` is empty; write one of {', '.join(choices)}")
+    value = text_value(tag, text, name)
     if value not in choices:
         message = f"`{name}` must be one of {', '.join(choices)}, not `{value}`"
         close = difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
-        raise _Bad(node, message + (f" (did you mean `{close[0]}`?)" if close else ""))
+        raise Refused(message + (f" (did you mean `{close[0]}`?)" if close else ""))
     return value
 
 
-def _status(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Status:
-    return Status(_choice(node, "status", tuple(s.value for s in Status)))
+def status_value(tag: str, text: str | None, smtputf8: bool) -> Status:
+    """`status`: one of the Status values."""
+    return Status(_choice(tag, text, "status", tuple(s.value for s in Status)))
 
 
-def _format(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> Format:
-    return Format(_choice(node, "format", tuple(f.value for f in Format)))
+def format_value(tag: str, text: str | None, smtputf8: bool) -> Format:
+    """`format`: one of the Format values."""
+    return Format(_choice(tag, text, "format", tuple(f.value for f in Format)))
+
+
+def joined_value(tag: str, text: str | None, smtputf8: bool) -> date | None:
+    """`joined`: a real date written YYYY-MM-DD (plain or quoted), or nothing."""
+    if _empty(tag, text):
+        return None
+    if text is not None and tag in (STR, _TAG + "timestamp") and _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise Refused(f"`joined` {text} is not a real date") from None
+    raise Refused("`joined` must be a date written YYYY-MM-DD, such as 2024-01-15")
+
+
+def topic_value(tag: str, text: str | None) -> str:
+    """One item of `topics`: text that is not blank."""
+    topic = text_value(tag, text, "topics")
+    if not topic.strip():
+        raise Refused("a topic is empty")
+    return topic
+
+
+def topics_unlisted(tag: str, text: str | None, smtputf8: bool) -> frozenset[str]:
+    """`topics` given as anything but a list: nothing (every section), or Refused."""
+    if _empty(tag, text):
+        return frozenset()
+    example = text if text is not None else "tech, science"
+    raise Refused(f"`topics` must be a list, not {_kind_of(tag)}; write topics: [{example}]")
+
+
+def fields_unmapped(tag: str, text: str | None, smtputf8: bool) -> Mapping[str, Any]:
+    """`fields` given as anything but a mapping: nothing, or Refused."""
+    if _empty(tag, text):
+        return {}
+    raise Refused(
+        f"`fields` must be a mapping such as `fields: {{city: London}}`, not {_kind_of(tag)}"
+    )
 
 
 def _topics(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> frozenset[str]:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-        return frozenset()
     if not isinstance(node, yaml.SequenceNode):
-        example = node.value if isinstance(node, yaml.ScalarNode) else "tech, science"
-        raise _Bad(node, f"`topics` must be a list, not {_kind(node)}; write topics: [{example}]")
+        return _at(node, topics_unlisted, node.tag, _text_of(node), smtputf8)
     topics = set()
     bad = False
     for item in node.value:
         try:
-            topic = _text(item, "topics")
-            if not topic.strip():
-                raise _Bad(item, "a topic is empty")
-            topics.add(topic)
+            topics.add(_at(item, topic_value, item.tag, _text_of(item)))
         except _Bad as error:
             problems.append(position(path, error.node, error.message))
             bad = True
@@ -338,33 +415,17 @@ def _topics(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool
     return frozenset(topics)
 
 
-def _joined(node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool) -> date | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-        return None
-    timestamp = (STR, _TAG + "timestamp")
-    if isinstance(node, yaml.ScalarNode) and node.tag in timestamp and _DATE.fullmatch(node.value):
-        try:
-            return date.fromisoformat(node.value)
-        except ValueError:
-            raise _Bad(node, f"`joined` {node.value} is not a real date") from None
-    raise _Bad(node, "`joined` must be a date written YYYY-MM-DD, such as 2024-01-15")
-
-
 def _fields(
     node: yaml.Node, path: Path, problems: list[Problem], smtputf8: bool
 ) -> Mapping[str, Any]:
-    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-        return {}
     if not isinstance(node, yaml.MappingNode):
-        raise _Bad(
-            node,
-            f"`fields` must be a mapping such as `fields: {{city: London}}`, not {_kind(node)}",
-        )
+        return _at(node, fields_unmapped, node.tag, _text_of(node), smtputf8)
     before = len(problems)
     fields: dict[str, Any] = {}
     for key, value in _pairs(node, path, problems, "custom field"):
         try:
-            fields[_field_name(key)] = _field_value(value, key.value)
+            found = _at(value, field_value, value.tag, _text_of(value), key.value)
+            fields[_at(key, field_name, key.value)] = found
         except _Bad as error:
             problems.append(position(path, error.node, error.message))
     if len(problems) > before:
@@ -372,32 +433,32 @@ def _fields(
     return fields
 
 
-def _field_name(node: yaml.ScalarNode) -> str:
-    name = str(node.value)
+def field_name(name: str) -> str:
+    """The name of a custom field: letters, digits and _, so templates can use it."""
     if not FIELD_NAME.fullmatch(name):
-        raise _Bad(
-            node,
+        raise Refused(
             f"custom field name `{name}` must be letters, digits and _ "
-            "(so templates can write subscriber.fields.NAME)",
+            "(so templates can write subscriber.fields.NAME)"
         )
     return name
 
 
-def _field_value(node: yaml.Node, name: str) -> Any:
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in _KINDS:
-        raise _Bad(
-            node,
+def field_value(tag: str, text: str | None, name: str) -> Any:
+    """The value of custom field `name`: one line of text, a number, true/false, a date or
+    nothing."""
+    if text is None or tag not in _KINDS:
+        raise Refused(
             f"custom field `{name}` must be a single value (text, number, "
-            f"true/false or date), not {_kind(node)}",
+            f"true/false or date), not {_kind_of(tag)}"
         )
-    if node.tag == STR:
-        reason = text_problem(node.value)
+    if tag == STR:
+        reason = text_problem(text)
         if reason:
-            raise _Bad(node, f"custom field `{name}` {reason}")
-        return node.value
-    value = yaml.SafeLoader("").construct_object(node)
+            raise Refused(f"custom field `{name}` {reason}")
+        return text
+    value = yaml.SafeLoader("").construct_object(yaml.ScalarNode(tag, text))
     if isinstance(value, datetime) or not isinstance(value, _FIELD_SCALARS):
-        raise _Bad(node, f"custom field `{name}` must be a date without a time")
+        raise Refused(f"custom field `{name}` must be a date without a time")
     return value
 
 
@@ -453,12 +514,23 @@ class _Skip(_Bad):
         pass
 
 
+# The rule of each key for a value written as one scalar (for `topics` and `fields`, the
+# rule when the value is not the list or mapping they take).
+SCALAR_RULES: dict[str, ValueRule] = {
+    "email": email_value,
+    "name": name_value,
+    "status": status_value,
+    "topics": topics_unlisted,
+    "format": format_value,
+    "joined": joined_value,
+    "fields": fields_unmapped,
+}
 _CHECKS = {
-    "email": _email,
-    "name": _name,
-    "status": _status,
+    "email": _scalar_check(email_value),
+    "name": _scalar_check(name_value),
+    "status": _scalar_check(status_value),
     "topics": _topics,
-    "format": _format,
-    "joined": _joined,
+    "format": _scalar_check(format_value),
+    "joined": _scalar_check(joined_value),
     "fields": _fields,
 }
