@@ -231,3 +231,22 @@ def test_list_unsubscribe_survives_a_long_domain(folder: Path, smtp_server: Smtp
         )
         value = str(parse(received.data)["List-Unsubscribe"])
         assert value.replace(" ", "") == raw.replace(b"\r\n", b"").replace(b" ", b"").decode()
+
+
+def test_an_internationalized_address_with_a_name_gets_a_utf8_to_header(folder: Path) -> None:
+    """With `sending.smtputf8`, a subscriber whose address is not ASCII gets a message whose
+    To header carries the name and the address as UTF-8 (RFC 6532), not an error."""
+    config = folder / "newsletter.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("sending:\n", "sending:\n  smtputf8: true\n", 1),
+        encoding="utf-8",
+    )
+    people = folder / "subscribers.yaml"
+    people.write_text(
+        "subscribers:\n  - email: zoë@exämple.com\n    name: Zoë Ünal\n", encoding="utf-8"
+    )
+    result = run_cli(
+        "-C", str(folder), "preview", "--format", "eml", "--subscriber", "zoë@exämple.com"
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert "To: Zoë Ünal <zoë@exämple.com>\r\n".encode() in result.stdout
