@@ -157,11 +157,11 @@ def _raw_email(entry: Entry) -> str | None:
 def scan_for_edit(
     path: Path, *, missing_ok: bool, smtputf8: bool = True, strict: bool = False
 ) -> Scan:
-    """Read and check the file before an edit. Editing needs a file that parses; `strict`
-    edits (adding) need one without any problem."""
+    """Read and check the file before an edit. Editing needs a file that parses and holds
+    no character YAML refuses; `strict` edits (adding) need one without any problem."""
     text = "" if missing_ok and not path.exists() else read_text(path)
     scan = scan_text(text, path, smtputf8=smtputf8)
-    if not scan.tree.parsed or (strict and scan.problems):
+    if not scan.tree.parsed or scan.tree.refused or (strict and scan.problems):
         raise SubscriberFileError(scan.problems, f"Nothing was changed. {HINT}")
     if scan.checked.root is not None and scan.checked.seq is None:
         raise SubscriberFileError(scan.problems, f"Nothing was changed. {HINT}")

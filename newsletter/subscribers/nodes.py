@@ -8,6 +8,7 @@ is parsed alone: a file with three broken entries reports all three.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ def plain_tag(value: str) -> str:
     return tag
 
 
+# The characters a YAML reader refuses anywhere in a file, even in a comment (PyYAML's
+# `Reader.NON_PRINTABLE`; libyaml checks the same set).
+_REFUSED = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML counts as the end of a line, as its marks do.
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _LIST_KEY = re.compile(r"subscribers[ \t]*:[ \t]*(#.*)?")
 _ITEM = re.compile(r"( *)-(?:[ \t]|$)")
 
@@ -63,6 +69,9 @@ class Tree:
     root: yaml.Node | None
     problems: list[Problem] = field(default_factory=list)
     rescued: list[yaml.Node] | None = None  # set only when the whole document did not parse
+    # Lines holding a character YAML refuses. Such a character is read as a space, so the
+    # nodes keep their places; the file is not YAML until it is removed.
+    refused: frozenset[int] = frozenset()
 
     @property
     def parsed(self) -> bool:
@@ -70,8 +79,15 @@ class Tree:
 
 
 def compose(text: str, path: Path) -> Tree:
-    """Parse `text`; every tab in an indentation and every syntax error is a problem."""
+    """Parse `text`; every tab in an indentation, every character YAML refuses (the first
+    of its line) and every syntax error is a problem."""
     problems = _tabs(text, path)
+    refused: frozenset[int] = frozenset()
+    if _REFUSED.search(text):
+        found = _refused(text, path)
+        refused = frozenset(p.line for p in found if p.line is not None)
+        problems = sorted([*found, *problems], key=lambda p: (p.line or 0, p.column or 0))
+        text = _REFUSED.sub(" ", text)  # one character for one: lines and columns hold
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -81,8 +97,11 @@ def compose(text: str, path: Path) -> Tree:
             more.append(first)
         problems.extend(p for p in more if not _same_line(p, problems))
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        return Tree(None, problems, rescued if rescued is not None else [])
-    return Tree(root, problems)
+        return Tree(None, problems, rescued if rescued is not None else [], refused)
+    except yaml.reader.ReaderError as error:  # a character the pattern above let through
+        problems.append(_reader_problem(error, text, path))
+        return Tree(None, problems, [], refused)
+    return Tree(root, problems, refused=refused)
 
 
 def position(path: Path, node: yaml.Node, message: str) -> Problem:
@@ -107,6 +126,44 @@ def _tabs(text: str, path: Path) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _refused(text: str, path: Path) -> list[Problem]:
+    """The first character YAML refuses on each line that holds one."""
+    problems: list[Problem] = []
+    line, line_start, searched = 1, 0, 0
+    for found in _REFUSED.finditer(text):
+        for end in _BREAK.finditer(text, searched, found.start()):
+            line, line_start = line + 1, end.end()
+        searched = found.end()
+        if problems and problems[-1].line == line:
+            continue
+        column = found.start() - line_start + 1
+        problems.append(Problem(path, line, column, refused_message(found[0])))
+    return problems
+
+
+def refused_message(char: str) -> str:
+    """What to say of `char`, a character YAML refuses."""
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) != "Cc":
+        return f"character {code} is not allowed in YAML, even in a comment; remove it"
+    message = f"control character {code}; YAML allows none, even in a comment: remove it"
+    if char == "\x00":
+        message += " (a file full of them was saved as UTF-16: save it as UTF-8)"
+    return message
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str, path: Path) -> Problem:
+    # `error.position` counts characters with the Python reader but UTF-8 bytes with
+    # libyaml, so the character is looked up in the text instead.
+    char = chr(error.character) if isinstance(error.character, int) else str(error.character)
+    at = text.find(char) if char else -1
+    if at < 0:
+        return Problem(path, None, None, refused_message(char or "\x00"))
+    line = len(_BREAK.findall(text, 0, at)) + 1
+    start = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
+    return Problem(path, line, at - start + 1, refused_message(char))
 
 
 def _same_line(problem: Problem, others: list[Problem]) -> bool:

@@ -76,11 +76,15 @@ def scan_text(text: str, path: Path, *, smtputf8: bool = False) -> Scan:
     tree = compose(text, path)
     if tree.parsed:
         checked = check_document(tree.root, path, smtputf8=smtputf8)
-        checked.problems[:0] = tree.problems
     else:
-        problems = list(tree.problems)
+        problems: list[Problem] = []
         entries = check_entries(tree.rescued or [], path, problems, smtputf8=smtputf8)
         checked = Checked(None, None, entries, problems)
+    if tree.refused:
+        # Such a line was read with the character as a space: what else is found there may
+        # come from that space, so only the character is reported.
+        checked.problems[:] = [p for p in checked.problems if p.line not in tree.refused]
+    checked.problems[:0] = tree.problems
     checked.problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return Scan(path, text, tree, checked)
 

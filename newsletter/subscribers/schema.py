@@ -19,6 +19,7 @@ custom field and leave an unsubscribed reader on the list.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -40,18 +41,19 @@ KEYS = ("email", "name", "status", "topics", "format", "joined", "fields")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _TAG = "tag:yaml.org,2002:"
-STR, NULL = _TAG + "str", _TAG + "null"
+STR, NULL, TIMESTAMP = _TAG + "str", _TAG + "null", _TAG + "timestamp"
 _KINDS = {
     STR: "text",
     NULL: "empty",
     _TAG + "bool": "true/false",
     _TAG + "int": "a number",
     _TAG + "float": "a number",
-    _TAG + "timestamp": "a date",
+    TIMESTAMP: "a date",
     _TAG + "seq": "a list",
     _TAG + "map": "a mapping",
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIMESTAMP = yaml.SafeLoader.timestamp_regexp  # what YAML reads as a date, maybe with a time
 # Unicode categories Cc (C0, DEL, C1), Zl and Zp: each can end a header line somewhere.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FIELD_SCALARS = (str, int, float, bool, date, type(None))
@@ -366,12 +368,33 @@ def joined_value(tag: str, text: str | None, smtputf8: bool) -> date | None:
     """`joined`: a real date written YYYY-MM-DD (plain or quoted), or nothing."""
     if _empty(tag, text):
         return None
-    if text is not None and tag in (STR, _TAG + "timestamp") and _DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise Refused(f"`joined` {text} is not a real date") from None
+    if text is not None and tag in (STR, TIMESTAMP) and _DATE.fullmatch(text):
+        day, reason = calendar_date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        if day is None:
+            raise Refused(
+                f"`joined` {text} is not a date ({reason}); write a real date such as 2024-01-15"
+            )
+        return day
     raise Refused("`joined` must be a date written YYYY-MM-DD, such as 2024-01-15")
+
+
+def calendar_date(year: int, month: int, day: int) -> tuple[date | None, str]:
+    """The date of `year`, `month` and `day` and "", or None and why there is no such day
+    (a few words, such as "April has 30 days")."""
+    if year < 1:
+        return None, "years start at 0001"
+    if not 1 <= month <= 12:
+        return None, "months run from 01 to 12"
+    last = calendar.monthrange(year, month)[1]
+    if 1 <= day <= last:
+        return date(year, month, day), ""
+    if day < 1:
+        return None, "days start at 01"
+    if month == 2:
+        if day == 29:
+            return None, f"{year} is not a leap year, so February has 28 days"
+        return None, "February has 28 or 29 days"
+    return None, f"{calendar.month_name[month]} has {last} days"
 
 
 def topic_value(tag: str, text: str | None) -> str:
@@ -456,10 +479,35 @@ def field_value(tag: str, text: str | None, name: str) -> Any:
         if reason:
             raise Refused(f"custom field `{name}` {reason}")
         return text
-    value = yaml.SafeLoader("").construct_object(yaml.ScalarNode(tag, text))
-    if isinstance(value, datetime) or not isinstance(value, _FIELD_SCALARS):
-        raise Refused(f"custom field `{name}` must be a date without a time")
+    if tag == TIMESTAMP:
+        return _field_date(text, name)
+    quote = f'quote it to keep it as text: {name}: "{text}"'
+    try:
+        value = yaml.SafeLoader("").construct_object(yaml.ScalarNode(tag, text))
+    except (ValueError, LookupError):  # `0x_` reads as a number, but int() refuses it
+        raise Refused(
+            f"custom field `{name}` {text} reads as {_kind_of(tag)} in YAML but is not one; "
+            + quote
+        ) from None
+    if not isinstance(value, _FIELD_SCALARS):
+        raise Refused(f"custom field `{name}` must be a single value, not {_kind_of(tag)}")
     return value
+
+
+def _field_date(text: str, name: str) -> date:
+    """A custom field's value that reads as a date (or a date and time) in YAML."""
+    found = _TIMESTAMP.fullmatch(text)
+    quote = f'quote it to keep it as text: {name}: "{text}"'
+    if found is None:  # other text tagged `!!timestamp`
+        raise Refused(f"custom field `{name}` {text} is not a date; write YYYY-MM-DD, or {quote}")
+    day, reason = calendar_date(int(found["year"]), int(found["month"]), int(found["day"]))
+    if day is None:
+        raise Refused(
+            f"custom field `{name}` {text} is not a date ({reason}); write a real date, or {quote}"
+        )
+    if found["hour"] is not None:
+        raise Refused(f"custom field `{name}` must be a date without a time, or {quote}")
+    return day
 
 
 def make_subscriber(

@@ -103,8 +103,8 @@ def read_simple(text: str, *, smtputf8: bool = False) -> tuple[Subscriber, ...] 
     try:
         return tuple(_Reader(smtputf8).subscribers(_lines(text)))
     except (_NotSimple, ValueError, yaml.YAMLError):  # Refused is a ValueError
-        # whatever else a value does (a custom field of 2024-02-30 makes the YAML
-        # constructor raise), the full walk does the same or reports it
+        # a value the rules refuse (a custom field of 2024-02-30 among them): the full
+        # walk applies the same rules and reports it at its line
         return None
 
 

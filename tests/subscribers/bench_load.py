@@ -17,11 +17,16 @@ from newsletter.subscribers import load, set_status, validate
 DOMAINS = [f"mail{n}.example.com" for n in range(300)] + ["gmail.com", "example.org"] * 300
 
 
+def address(n: int) -> str:
+    """The address of the `n`th generated subscriber."""
+    return f"Reader.{n}@{DOMAINS[n % len(DOMAINS)]}"
+
+
 def make(count: int) -> str:
     lines = ["# generated\nsubscribers:\n"]
     for n in range(count):
         lines.append(
-            f"  - email: Reader.{n}@{DOMAINS[n % len(DOMAINS)]}\n"
+            f"  - email: {address(n)}\n"
             f"    name: Reader Number {n}\n"
             f"    topics: [tech, science]\n"
             f"    joined: 2024-01-{n % 28 + 1:02d}\n"
@@ -41,7 +46,7 @@ def main() -> None:
             ("validate", lambda: validate(path)),
             (
                 "set_status",
-                lambda: set_status(path, f"reader.{count // 2}@gmail.com", Status.BOUNCED),
+                lambda: set_status(path, address(count // 2).lower(), Status.BOUNCED),
             ),
         ]
         for name, run in steps:

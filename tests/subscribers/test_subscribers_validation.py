@@ -25,7 +25,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
         (8, 13, "`joined` must be a date written YYYY-MM-DD"),
         (10, 11, "`name` holds a line break"),
         (12, 11, 'put it in quotes: name: "No"'),
-        (13, 13, "2024-02-30 is not a real date"),
+        (13, 13, "`joined` 2024-02-30 is not a date (February has 28 or 29 days)"),
         (15, 11, "control character U+0007"),
         (17, 7, "custom field name `first-name`"),
         (18, 16, "custom field `address` must be a single value"),
