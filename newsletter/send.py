@@ -6,6 +6,7 @@ the network and the signals. Everything it calls is pure or behind a Transport.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -280,14 +281,25 @@ async def _drive(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
-    writer = None
+    # Until the writer process is up (a Python start), records are committed on the loop;
+    # if it cannot start, they go on being so.
+    starting = asyncio.create_task(LedgerWriter.start(writer_for, day)) if writer_for else None
+
+    def switch(task: asyncio.Task[LedgerWriter]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            engine.recorder = task.result()
+
+    if starting is not None:
+        starting.add_done_callback(switch)
     try:
-        if writer_for is not None:
-            engine.recorder = writer = await LedgerWriter.start(writer_for, day)
         return await engine.run(jobs)
     finally:
+        writer = None
+        if starting is not None:
+            with contextlib.suppress(DeliveryError):  # it never started: nothing went to it
+                writer = await starting
         if writer is not None:
-            await writer.close()  # every record handed over is committed before the run ends
+            await writer.close()  # every record handed over is committed before the end
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 

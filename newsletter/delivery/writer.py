@@ -10,12 +10,13 @@ them all in one.
 Each record still waits for its own commit: a worker takes its next recipient only once
 the child says the previous one is durable, as with the commit on the loop.
 
-    writer = await LedgerWriter.start(path, day)
+    writer = await LedgerWriter.start(path, day)   # once the child is ready
     await writer.submit(record)     # returns once the record is committed
     await writer.close()
 
-The protocol, over the child's stdin and stdout: one JSON row per line in; after each
-transaction `ok N` out, N the rows committed so far, or `error TEXT` and the child ends.
+The protocol, over the child's stdin and stdout: `ok 0` out once the ledger is open;
+one JSON row per line in; after each transaction `ok N` out, N the rows committed so
+far, or `error TEXT` and the child ends.
 At the end of its input (the sender finished, or was killed) the child commits the
 complete lines it holds and exits.
 """
@@ -53,6 +54,7 @@ class LedgerWriter:
 
     @classmethod
     async def start(cls, path: Path, day: date) -> LedgerWriter:
+        """The child started, with the ledger open (DeliveryError if it cannot be)."""
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -61,6 +63,14 @@ class LedgerWriter:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
+        assert process.stdout is not None
+        ready = await process.stdout.readline()
+        if ready != b"ok 0\n":
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+            why = ready[6:].decode("utf-8", "replace").strip() if ready else "it did not start"
+            raise DeliveryError(f"cannot write the ledger {path}: {why}")
         return cls(process, path, day)
 
     async def submit(self, record: Record) -> None:
@@ -134,9 +144,10 @@ def serve(path: Path, source: int = 0, sink: int = 1) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         ledger = Ledger(path)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
         _tell(sink, f"error {error}\n".encode())
         return 1
+    _tell(sink, b"ok 0\n")  # ready
     committed, pending = 0, b""
     try:
         while True:

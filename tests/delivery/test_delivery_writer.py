@@ -135,3 +135,13 @@ def test_a_sender_that_vanishes_still_gets_its_records_committed(tmp_path: Path)
     db = sqlite3.connect(path)
     assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 50
     db.close()
+
+
+def test_a_writer_that_cannot_open_the_ledger_says_so_at_start(tmp_path: Path) -> None:
+    """A ledger the child cannot open is a DeliveryError naming it when the writer starts
+    (the send then goes on committing on its own loop)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be")
+    path = blocker / "ledger.sqlite3"
+    with pytest.raises(DeliveryError, match=f"cannot write the ledger {path}"):
+        asyncio.run(asyncio.wait_for(LedgerWriter.start(path, DAY), 20))
