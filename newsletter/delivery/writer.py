@@ -57,6 +57,7 @@ class LedgerWriter:
         """The child started, with the ledger open (DeliveryError if it cannot be)."""
         process = await asyncio.create_subprocess_exec(
             sys.executable,
+            "-P",  # not the working directory first: a `newsletter.py` there is not this package
             "-m",
             "newsletter.delivery.writer",
             str(path),

@@ -145,3 +145,22 @@ def test_a_writer_that_cannot_open_the_ledger_says_so_at_start(tmp_path: Path) -
     path = blocker / "ledger.sqlite3"
     with pytest.raises(DeliveryError, match=f"cannot write the ledger {path}"):
         asyncio.run(asyncio.wait_for(LedgerWriter.start(path, DAY), 20))
+
+
+def test_the_writer_starts_beside_a_script_named_newsletter_py(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from a directory holding the user's own `newsletter.py` (a cron wrapper, say),
+    the writer process still imports this package, not that script."""
+    (tmp_path / "newsletter.py").write_text("raise SystemExit('the wrapper ran')\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario() -> None:
+        writer = await LedgerWriter.start(tmp_path / "ledger.sqlite3", DAY)
+        await writer.submit(record("ada@example.com"))
+        await writer.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
+    db = sqlite3.connect(tmp_path / "ledger.sqlite3")
+    assert db.execute("SELECT email FROM deliveries").fetchall() == [("ada@example.com",)]
+    db.close()
