@@ -149,27 +149,23 @@ def _escape(line: str) -> bytes:
     return encoded.replace(b"=\n", b"")
 
 
-def _qp_lines(text: str) -> bytes:
-    """Lines of text (no CR in them) as quoted-printable, each line end a CRLF."""
-    lines = text.split("\n")
-    last = lines.pop()
-    out = [_wrap(_escape(line), soft=False) for line in lines]
+def _encode(text: str, soft: bool) -> bytes:
+    """Lines of text (LF line ends, no CR) as quoted-printable with CRLF line ends. With
+    `soft`, the last line ends in a soft break (see `_wrap`); without, it ends as the text
+    does (a CRLF only where the text had a line end)."""
+    *whole, last = text.split("\n")
+    out = [_wrap(_escape(line), soft=False) for line in whole]
     if last:
-        out.append(_wrap(_escape(last), soft=False)[:-2])  # no line end was there
+        out.append(_wrap(_escape(last), soft=True) if soft else _wrap(_escape(last), False)[:-2])
     return b"".join(out)
 
 
 def _soft(text: str) -> bytes:
     """`text` as a piece of a quoted-printable line that ends in a soft break."""
-    if not text:
-        return b""
     raw = text.encode("utf-8")
     if _PLAIN.fullmatch(raw):  # an address, a link, a name in one word
         return raw + b"=\r\n" if len(raw) <= 75 and raw[0] != 0x2E else _wrap(raw, soft=True)
-    *whole, last = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return b"".join(_wrap(_escape(line), soft=False) for line in whole) + (
-        _wrap(_escape(last), soft=True) if last else b""
-    )
+    return _encode(text.replace("\r\n", "\n").replace("\r", "\n"), soft=True)
 
 
 class EncodedPersonal:
@@ -197,7 +193,7 @@ class EncodedPersonal:
 
         def flush() -> None:
             if fixed:
-                pieces.append(_qp_lines("".join(fixed)))
+                pieces.append(_encode("".join(fixed), soft=False))
                 fixed.clear()
 
         lines = text.split("\n")  # not splitlines(): only LF ends a line here

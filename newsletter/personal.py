@@ -34,7 +34,7 @@ class Personalizer:
         self.secret = unsubscribe.load_secret(config, create=not (readonly or for_editor))
         self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
-        self._tokens: unsubscribe.Tokens | None = None
+        self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
@@ -70,8 +70,6 @@ class Personalizer:
 
     def links(self, subscriber: Subscriber) -> Links:
         u, config = self._unsubscribe, self.config
-        if self._tokens is None:
-            self._tokens = u.Tokens(self.secret, config.list_id)
         token = self._tokens(subscriber.email)
         return Links(
             u.unsubscribe_url(config, token),

@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter.delivery.ledger import Ledger, Record, State, ledger_path
+from newsletter.delivery.ledger import Ledger, Record, State, ledger_path, unwritable
 from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
 
 #: From this many recipients on, delivery records are committed by a process of their own
-#: (newsletter/delivery/writer.py) instead of on the sending loop; below it, starting that
-#: process costs more than the commits it takes off the loop.
+#: (newsletter/delivery/writer.py) instead of on the sending loop; below it, the few
+#: commits are not worth starting a Python process for.
 WRITER_FROM = 500
 
 # The pipeline is imported when a send starts, so that `newsletter send --help` answers
@@ -226,11 +226,7 @@ def _run(
         try:
             record_to.record(digest.date, records)
         except sqlite3.Error as error:
-            raise DeliveryError(
-                f"cannot write the ledger {record_to.path}: {error}. The run stopped; "
-                "messages accepted since the last record may be sent again by the next run. "
-                "Free disk space or fix the file's permissions, then run `newsletter send` again."
-            ) from error
+            raise unwritable(record_to.path, error) from error
 
     engine = Engine(
         transports,

@@ -212,10 +212,9 @@ class Engine:
         while True:
             if self.stop.is_set() and outcome is None:
                 return None
-            if self.bucket.rate > 0:  # no limit: not even a coroutine to await
-                await self.bucket.take()
-                if self.stop.is_set() and outcome is None:
-                    return None
+            await self.bucket.take()
+            if self.stop.is_set() and outcome is None:
+                return None
             attempts += 1
             message = job.compose(self.clock())
             outcome = await transport.send(message)

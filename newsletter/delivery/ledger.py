@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from newsletter.errors import DeliveryError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS issues (
     date TEXT PRIMARY KEY,
@@ -67,6 +69,15 @@ class Record:
     response: str
     message_id: str | None
     at: datetime
+
+
+def unwritable(path: Path, why: object) -> DeliveryError:
+    """The error that stops a run whose delivery records cannot be written to `path`."""
+    return DeliveryError(
+        f"cannot write the ledger {path}: {why}. The run stopped; messages accepted since "
+        "the last record may be sent again by the next run. Free disk space or fix the "
+        "file's permissions, then run `newsletter send` again."
+    )
 
 
 def row(day: date, record: Record) -> tuple[str, str, str, int, int | None, str, str | None, str]:

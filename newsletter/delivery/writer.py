@@ -34,7 +34,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from newsletter.delivery.ledger import Ledger, Record, row
+from newsletter.delivery.ledger import Ledger, Record, row, unwritable
 from newsletter.errors import DeliveryError
 
 
@@ -71,7 +71,7 @@ class LedgerWriter:
                 process.kill()
             await process.wait()
             why = ready[6:].decode("utf-8", "replace").strip() if ready else "it did not start"
-            raise DeliveryError(f"cannot write the ledger {path}: {why}")
+            raise unwritable(path, why)
         return cls(process, path, day)
 
     async def submit(self, record: Record) -> None:
@@ -114,11 +114,7 @@ class LedgerWriter:
 
     def _fail(self, why: str) -> None:
         if self.failure is None:
-            self.failure = DeliveryError(
-                f"cannot write the ledger {self.path}: {why}. The run stopped; messages "
-                "accepted since the last record may be sent again by the next run. Free disk "
-                "space or fix the file's permissions, then run `newsletter send` again."
-            )
+            self.failure = unwritable(self.path, why)
         while self.waiting:
             _, future = self.waiting.popleft()
             if not future.done():
