@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from newsletter.config import Config
 from newsletter.errors import ConfigError, Problem
+from newsletter.message import crlf_line_ends
 
 __all__ = [
     "ALGORITHMS",
@@ -74,7 +75,6 @@ OVERSIGNED_HEADERS: tuple[str, ...] = (
 # Runs of spaces, once tabs are spaces. A pattern that starts with a literal lets the
 # regular expression engine skip to each match; `[ \t]{2,}` would try every byte.
 _SPACES = re.compile(rb"  +")
-_BARE_LINE_END = re.compile(rb"\r\n|\r|\n")
 _DNS_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?")
 # Stand-ins of the right length for the values of t= and bh=, which no domain,
 # selector or header name can contain.
@@ -170,11 +170,7 @@ class Signer:
         CRLF the SMTP client turns it into, and a body without a final CRLF as ending
         with the one the client adds.
         """
-        wire = message
-        crlf = message.count(b"\r\n")
-        if message.count(b"\n") != crlf or message.count(b"\r") != crlf:
-            wire = _BARE_LINE_END.sub(b"\r\n", message)
-        head, body = split_message(wire)
+        head, body = split_message(crlf_line_ends(message))
         body_hash = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest())
         stamp = b"%d" % time.time()
         # h= names every header whether present or not, so that none can be added later;

@@ -45,6 +45,17 @@ class Outgoing:
     data_safe: bool = False
 
 
+_BARE_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def crlf_line_ends(data: bytes) -> bytes:
+    """`data` with every bare CR or LF made a CRLF, as it goes on the wire (RFC 5321 §2.3.8)."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") == crlf and data.count(b"\r") == crlf:
+        return data
+    return _BARE_LINE_END.sub(b"\r\n", data)
+
+
 def data_safe(chunk: bytes) -> bool:
     """Whether `chunk`, starting at a line start, has only CRLF line ends and no line
     beginning with "."."""

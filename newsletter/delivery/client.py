@@ -22,16 +22,15 @@ import base64
 import collections
 import functools
 import hmac
-import re
 import socket
 import ssl
 from typing import NamedTuple, cast
 
 from newsletter.delivery.smtp_url import SmtpTarget
+from newsletter.message import crlf_line_ends
 
 _MAX_LINE = 65536
 _READ_SIZE = 16384  # replies are short; a longer one arrives in several reads
-_BARE_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class SmtpError(Exception):
@@ -74,9 +73,7 @@ def local_hostname() -> str:
 
 def data_for_wire(data: bytes) -> bytes:
     """`data` with CRLF line ends, dot-stuffed and terminated by `CRLF.CRLF`."""
-    crlf = data.count(b"\r\n")
-    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
-        data = _BARE_LINE_END.sub(b"\r\n", data)
+    data = crlf_line_ends(data)
     if data.startswith(b"."):
         data = b"." + data
     data = data.replace(b"\r\n.", b"\r\n..")
