@@ -6,10 +6,13 @@ this benchmark measures against the library.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+from collections.abc import Callable
 
 from newsletter.delivery.retry import Outcome, Verdict, sort_refusal
 from newsletter.delivery.smtp_url import SmtpTarget
+from newsletter.delivery.transport import stream_by_send
 from newsletter.message import Outgoing
 
 
@@ -46,8 +49,19 @@ class SmtpTransport:
         self.client = client
         return client
 
-    async def send(self, message: Outgoing) -> Outcome:
+    async def stream(
+        self,
+        take: Callable[[], Outgoing | None],
+        delivered: Callable[[Outgoing, Outcome], asyncio.Future[None] | None],
+        after: asyncio.Future[None] | None = None,
+    ) -> tuple[Outgoing, Outcome] | None:
+        return await stream_by_send(self, take, delivered, after)
+
+    async def send(self, message: Outgoing, after: asyncio.Future[None] | None = None) -> Outcome:
         import aiosmtplib
+
+        if after is not None:
+            await asyncio.shield(after)
 
         client = self.client
         if not isinstance(client, aiosmtplib.SMTP) or not client.is_connected:

@@ -1,7 +1,7 @@
 """The pipelining SMTP client against a real server that offers PIPELINING (aiosmtpd).
 
-The delivery fault tests run against aiosmtpd as it is, which does not offer PIPELINING,
-so there the client sends one command at a time; here every command group is pipelined.
+Here the client alone: `send`, `stream` and the transport's sorting of answers. The
+delivery fault tests run whole sends against a server with and without PIPELINING.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from newsletter.delivery.client import ConnectionLost, ReplyError, SmtpClient, data_for_wire
+from newsletter.delivery.client import ConnectionLost, Reply, ReplyError, SmtpClient, data_for_wire
 from newsletter.delivery.pipelined import PipelinedTransport
 from newsletter.delivery.retry import Verdict
 from newsletter.delivery.smtp_url import parse_smtp_url
@@ -175,3 +175,107 @@ def test_the_transport_sorts_answers_as_the_engine_expects(server: tuple[Handler
         (Verdict.TRANSIENT, 421, True),
         (Verdict.DELIVERED, 250, False),
     ]
+
+
+def _item(recipient: str) -> tuple[str, str, bytes, bool]:
+    return "news@example.com", recipient, f"Subject: {recipient}\r\n\r\nhi\r\n".encode(), True
+
+
+def test_a_stream_sends_each_message_only_after_the_previous_one_is_released(
+    server: tuple[Handler, str],
+) -> None:
+    """`stream` takes messages until told to stop; the data of each waits for the future
+    `delivered` returned for the one before, its envelope does not."""
+    handler, url = server
+    recipients = [f"r{i}@example.com" for i in range(5)]
+
+    async def run() -> list[tuple[int, int]]:
+        loop = asyncio.get_running_loop()
+        client = await SmtpClient.open(parse_smtp_url(url), timeout=5)
+        queue = list(recipients)
+        seen: list[tuple[int, int]] = []  # (messages accepted, messages the server holds)
+
+        def take() -> tuple[str, str, bytes, bool] | None:
+            return _item(queue.pop(0)) if queue else None
+
+        def delivered(reply: Reply) -> asyncio.Future[None]:
+            assert reply.code == 250
+            accepted = len(seen) + 1
+            release: asyncio.Future[None] = loop.create_future()
+
+            def let_go() -> None:  # a while later, as a slow commit would
+                seen.append((accepted, len(handler.received)))
+                release.set_result(None)
+
+            loop.call_later(0.05, let_go)
+            releases.append(release)
+            return release
+
+        releases: list[asyncio.Future[None]] = []
+        await client.stream(take, delivered)
+        await releases[-1]  # the last one is the caller's to wait for
+        await client.quit()
+        return seen
+
+    seen = asyncio.run(run())
+    assert [r for r, _ in handler.received] == recipients
+    # When message k is released the server holds k messages: the next one waited.
+    assert seen == [(k, k) for k in range(1, 6)]
+
+
+def test_a_stream_whose_release_fails_sends_no_more_data_and_raises_its_error(
+    server: tuple[Handler, str],
+) -> None:
+    """A failed release (the ledger could not record the message before) keeps the next
+    message's data from the wire: the connection is closed, the failure raised."""
+    handler, url = server
+    recipients = ["first@example.com", "second@example.com", "third@example.com"]
+
+    async def run() -> SmtpClient:
+        loop = asyncio.get_running_loop()
+        client = await SmtpClient.open(parse_smtp_url(url), timeout=5)
+        queue = list(recipients)
+
+        def take() -> tuple[str, str, bytes, bool] | None:
+            return _item(queue.pop(0)) if queue else None
+
+        def delivered(reply: Reply) -> asyncio.Future[None]:
+            failed: asyncio.Future[None] = loop.create_future()
+            loop.call_later(0.02, failed.set_exception, OSError("disk full"))
+            return failed
+
+        with pytest.raises(OSError, match="disk full"):
+            await client.stream(take, delivered)
+        return client
+
+    assert asyncio.run(run()).closed
+    assert [r for r, _ in handler.received] == ["first@example.com"]
+
+
+def test_a_stream_stops_at_a_refusal_with_the_connection_ready_for_more(
+    server: tuple[Handler, str],
+) -> None:
+    """A refused RCPT ends the stream with ReplyError naming the stage; the envelope is
+    reset, so the same connection goes on with the next message."""
+    handler, url = server
+    handler.rcpt["gone@example.com"] = "550 5.1.1 no such user"
+
+    async def run() -> list[str]:
+        client = await SmtpClient.open(parse_smtp_url(url), timeout=5)
+        queue = ["ok1@example.com", "gone@example.com", "ok2@example.com"]
+        ends = []
+
+        def take() -> tuple[str, str, bytes, bool] | None:
+            return _item(queue.pop(0)) if queue else None
+
+        while queue:
+            try:
+                await client.stream(take, lambda reply: None)
+                ends.append("done")
+            except ReplyError as error:
+                ends.append(f"{error.stage} {error.code}")
+        await client.quit()
+        return ends
+
+    assert asyncio.run(run()) == ["RCPT 550", "done"]
+    assert [r for r, _ in handler.received] == ["ok1@example.com", "ok2@example.com"]

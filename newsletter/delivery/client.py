@@ -7,6 +7,10 @@ and two waits: MAIL, RCPT and DATA go in one write when the server offers
 PIPELINING (RFC 2920), then the dot-stuffed data (RFC 5321 §4.5.2, done with
 `bytes.replace`). Replies are parsed as they arrive, in the protocol.
 
+`send` can be told to hold the data back until a future is done (`after`: the sending
+loop passes the commit of the previous message's record), so that the envelope's round
+trip overlaps that wait and nothing is delivered before it.
+
     client = await SmtpClient.open(target, timeout=30)
     reply = await client.send("news@example.com", "ada@example.com", data)
     await client.quit()
@@ -24,7 +28,8 @@ import functools
 import hmac
 import socket
 import ssl
-from typing import NamedTuple, cast
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
 
 from newsletter.delivery.smtp_url import SmtpTarget
 from newsletter.message import crlf_line_ends
@@ -97,7 +102,7 @@ class _Protocol(asyncio.BufferedProtocol):
         self.pending = b""
         self.lines: list[bytes] = []
         self.replies: collections.deque[Reply] = collections.deque()
-        self.waiter: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[Any] | None = None
         self.wanted = 0
         self.lost: SmtpError | None = None
         # One watchdog per connection instead of a timer per wait: it wakes when the
@@ -105,8 +110,11 @@ class _Protocol(asyncio.BufferedProtocol):
         self.deadline = 0.0
         self.timeout = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
-        # The message data of a pipelined exchange, written as soon as DATA is answered 354.
+        # The message data of a pipelined exchange, written as soon as DATA is answered 354
+        # and `after` is done.
         self.then: bytes | None = None
+        self.after: asyncio.Future[None] | None = None
+        self.stream: _Stream | None = None  # SmtpClient.stream drives the connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -151,14 +159,21 @@ class _Protocol(asyncio.BufferedProtocol):
         self._wake()
 
     def _wake(self) -> None:
+        if self.stream is not None:
+            self.stream.advance()
+            return
         if self.then is not None and len(self.replies) >= 3:
-            data, self.then = self.then, None
             mail, rcpt, go = self.replies[0], self.replies[1], self.replies[2]
             accepted = mail.code // 100 == 2 and rcpt.code // 100 == 2 and go.code == 354
-            if accepted and self.lost is None and self.transport is not None:
+            if not accepted or self.lost is not None or self.transport is None:
+                self.then = None
+            elif _ready(self.after):
+                data, self.then = self.then, None
                 self.transport.write(data)
                 self.wanted = 4
                 self.deadline = self.loop.time() + self.timeout
+            else:
+                return  # the data waits for `after`; `_after_done` wakes this again
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             if len(self.replies) >= self.wanted:
@@ -204,25 +219,170 @@ class _Protocol(asyncio.BufferedProtocol):
         replies = self.replies
         return [replies.popleft() for _ in range(count)]
 
-    async def exchange(self, envelope: bytes, data: bytes, timeout: float) -> list[Reply]:
+    async def exchange(
+        self, envelope: bytes, data: bytes, timeout: float, after: asyncio.Future[None] | None
+    ) -> list[Reply]:
         """Pipelined MAIL, RCPT and DATA, then `data` written from the protocol itself the
-        moment DATA is answered 354 (no round through the event loop): four replies, or
-        the three of the envelope when the server refused it."""
+        moment DATA is answered 354 and `after` is done (no round through the event loop):
+        four replies, or the three of the envelope when the server refused it.
+
+        If `after` fails, the data is not written: the connection is dropped (the server
+        discards the unfinished message) and `after`'s exception raised.
+        """
         self.write(envelope)
-        self.then = data
+        self.then, self.after = data, after
+        if after is not None and not after.done():
+            after.add_done_callback(self._after_done)
         try:
             return await self.read(3, timeout, until_wanted=True)
+        except SmtpError:
+            _raise_failure(after)
+            raise
         finally:
-            self.then = None
+            self.then = self.after = None
+
+    def _after_done(self, after: asyncio.Future[None]) -> None:
+        if after is not self.after or self.then is None:
+            return
+        if _ready(after):
+            self.deadline = self.loop.time() + self.timeout  # from now on the server is late
+            self._wake()
+        else:
+            self._fail(ConnectionLost("the message before this one could not be recorded"))
 
     def _watch(self) -> None:
         self.watchdog = None
         if self.waiter is None or self.waiter.done():
             return  # not waiting now; the next wait starts a new watchdog
+        if self.after is not None and not self.after.done():
+            self.deadline = self.loop.time() + self.timeout  # waiting for ourselves, not the server
         if self.loop.time() < self.deadline:
             self.watchdog = self.loop.call_at(self.deadline, self._watch)
             return
         self._fail(ConnectionLost(f"timed out: no answer from the server in {self.timeout:g} s"))
+
+
+Item = tuple[str, str, bytes, bool]  # sender, recipient, data, safe (see SmtpClient.send)
+
+_START, _ENVELOPE, _WAITING, _DATA = range(4)
+
+
+class _Stream:
+    """`SmtpClient.stream` as a state machine driven by the protocol: each message's
+    envelope, then its data once DATA is answered 354 and `after` is done, then the next
+    message as soon as the end of data is answered 250."""
+
+    def __init__(
+        self,
+        client: SmtpClient,
+        take: Callable[[], Item | None],
+        delivered: Callable[[Reply], asyncio.Future[None] | None],
+        after: asyncio.Future[None] | None,
+    ) -> None:
+        self.client = client
+        self.protocol = client.protocol
+        self.take = take
+        self.delivered = delivered
+        self.after = after
+        self.state = _START
+        self.wire = b""
+        # None: `take` said stop; a list: the envelope's replies, one of them a refusal.
+        self.done: asyncio.Future[list[Reply] | None] = self.protocol.loop.create_future()
+
+    def advance(self) -> None:
+        """Move on with whatever replies are in; called on every arrival."""
+        protocol = self.protocol
+        replies = protocol.replies
+        while not self.done.done():
+            if protocol.lost is not None:
+                self.done.set_exception(protocol.lost)
+            elif self.state == _START:
+                self._next()
+            elif self.state == _ENVELOPE:
+                if len(replies) < 3:
+                    return
+                mail, rcpt, go = replies[0], replies[1], replies[2]
+                if mail.code // 100 != 2 or rcpt.code // 100 != 2 or go.code != 354:
+                    self.done.set_result([replies.popleft() for _ in range(3)])
+                elif (after := self.after) is None or _ready(after):
+                    self._write_data()
+                elif after.done():
+                    _raise_into(self.done, after)
+                else:
+                    self.state = _WAITING
+                    protocol.after = after
+                    after.add_done_callback(self._after_done)
+                    return
+            elif self.state == _DATA:
+                if len(replies) < 4:
+                    return
+                for _ in range(3):
+                    replies.popleft()
+                reply = replies.popleft()
+                self.state = _START
+                if reply.code // 100 != 2:
+                    self.done.set_exception(ReplyError(".", reply))
+                    return
+                try:
+                    self.after = self.delivered(reply)
+                except BaseException as error:
+                    self.done.set_exception(error)
+                    return
+            else:
+                return  # _WAITING: `_after_done` goes on
+
+    def _next(self) -> None:
+        try:
+            item = self.take()
+            if item is None:
+                self.done.set_result(None)
+                return
+            mail, rcpt, self.wire = self.client._envelope(*item)
+        except BaseException as error:
+            self.done.set_exception(error)
+            return
+        self.state = _ENVELOPE
+        self._write(mail + rcpt + b"DATA\r\n")
+
+    def _write_data(self) -> None:
+        self.state = _DATA
+        self.protocol.after = None
+        self._write(self.wire)
+
+    def _write(self, data: bytes) -> None:
+        protocol = self.protocol
+        assert protocol.transport is not None
+        protocol.transport.write(data)
+        protocol.deadline = protocol.loop.time() + protocol.timeout
+
+    def _after_done(self, after: asyncio.Future[None]) -> None:
+        if self.state != _WAITING or self.done.done():
+            return
+        if _ready(after):
+            self._write_data()
+            self.advance()
+        else:
+            _raise_into(self.done, after)
+
+
+def _raise_into(future: asyncio.Future[list[Reply] | None], after: asyncio.Future[None]) -> None:
+    """Fail `future` with what `after` failed with."""
+    future.set_exception(asyncio.CancelledError() if after.cancelled() else after.exception())  # type: ignore[arg-type]
+
+
+def _ready(after: asyncio.Future[None] | None) -> bool:
+    """Whether data held back until `after` may go: it is done and did not fail."""
+    return after is None or (after.done() and not after.cancelled() and after.exception() is None)
+
+
+def _raise_failure(after: asyncio.Future[None] | None) -> None:
+    """Raise what `after` failed with, if it did."""
+    if after is not None and after.done():
+        if after.cancelled():
+            raise asyncio.CancelledError
+        error = after.exception()
+        if error is not None:
+            raise error
 
 
 class SmtpClient:
@@ -331,30 +491,25 @@ class SmtpClient:
                 "the server offers no authentication method this client knows (PLAIN, LOGIN, CRAM-MD5)"
             )
 
-    async def send(self, sender: str, recipient: str, data: bytes, safe: bool = False) -> Reply:
+    async def send(
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        safe: bool = False,
+        after: asyncio.Future[None] | None = None,
+    ) -> Reply:
         """Send one message to one recipient; the server's acceptance, or ReplyError.
 
         `safe`: the caller vouches that `data` has CRLF line ends only, no line starting
         with "." and a final CRLF, which spares scanning it again here.
+        `after`: the data is sent only once this future is done; if it fails, the
+        connection is closed instead, the message undelivered, and its exception raised.
         """
-        ascii_only = sender.isascii() and recipient.isascii()
-        eight_bit = not data.isascii()
-        options = b""
-        if "size" in self.extensions:
-            options += b" SIZE=%d" % len(data)
-        if not ascii_only or (eight_bit and "smtputf8" in self.extensions):
-            if "smtputf8" not in self.extensions:
-                raise Unsupported("the server does not offer SMTPUTF8, which this address needs")
-            options += b" SMTPUTF8"
-        if eight_bit and "8bitmime" in self.extensions:
-            options += b" BODY=8BITMIME"
-        encoding = "ascii" if ascii_only else "utf-8"
-        mail = b"MAIL FROM:<" + sender.encode(encoding) + b">" + options + b"\r\n"
-        rcpt = b"RCPT TO:<" + recipient.encode(encoding) + b">\r\n"
+        mail, rcpt, wire = self._envelope(sender, recipient, data, safe)
         protocol = self.protocol
-        wire = data + b".\r\n" if safe else data_for_wire(data)
         if "pipelining" in self.extensions:
-            replies = await protocol.exchange(mail + rcpt + b"DATA\r\n", wire, self.timeout)
+            replies = await protocol.exchange(mail + rcpt + b"DATA\r\n", wire, self.timeout, after)
             if len(replies) == 4:
                 if replies[3].code // 100 != 2:
                     raise ReplyError(".", replies[3])
@@ -370,11 +525,80 @@ class SmtpClient:
             if reply.code // 100 != ok:
                 await self._abandon(replies)
                 raise ReplyError(stage, reply)
+        if after is not None and not after.done():
+            await asyncio.wait((after,), timeout=None)
+        if not _ready(after):
+            self.close()
+            _raise_failure(after)
         protocol.write(wire)
         (reply,) = await protocol.read(1, self.timeout)
         if reply.code // 100 != 2:
             raise ReplyError(".", reply)
         return reply
+
+    def _envelope(
+        self, sender: str, recipient: str, data: bytes, safe: bool
+    ) -> tuple[bytes, bytes, bytes]:
+        """MAIL and RCPT as they go on the wire, and the data terminated for it."""
+        ascii_only = sender.isascii() and recipient.isascii()
+        eight_bit = not data.isascii()
+        options = b""
+        if "size" in self.extensions:
+            options += b" SIZE=%d" % len(data)
+        if not ascii_only or (eight_bit and "smtputf8" in self.extensions):
+            if "smtputf8" not in self.extensions:
+                raise Unsupported("the server does not offer SMTPUTF8, which this address needs")
+            options += b" SMTPUTF8"
+        if eight_bit and "8bitmime" in self.extensions:
+            options += b" BODY=8BITMIME"
+        encoding = "ascii" if ascii_only else "utf-8"
+        mail = b"MAIL FROM:<" + sender.encode(encoding) + b">" + options + b"\r\n"
+        rcpt = b"RCPT TO:<" + recipient.encode(encoding) + b">\r\n"
+        wire = data + b".\r\n" if safe else data_for_wire(data)
+        return mail, rcpt, wire
+
+    async def stream(
+        self,
+        take: Callable[[], Item | None],
+        delivered: Callable[[Reply], asyncio.Future[None] | None],
+        after: asyncio.Future[None] | None = None,
+    ) -> None:
+        """Send message after message: `take()` gives the next (sender, recipient, data,
+        safe) or None to stop; `delivered(reply)` is told each acceptance and returns what
+        the next message's data waits for (as `after` in `send`).
+
+        Returns once `take` says stop. The first message not accepted ends it with what
+        `send` would raise for it; whatever `take` or `delivered` raise ends it too. With
+        PIPELINING the whole exchange runs in the protocol's callbacks, no task switch per
+        message: the event loop's work per message is the two writes and two reads.
+        """
+        if "pipelining" not in self.extensions:
+            while (item := take()) is not None:
+                after = delivered(await self.send(*item, after=after))
+            return
+        protocol = self.protocol
+        if protocol.lost is not None:
+            raise protocol.lost
+        stream = _Stream(self, take, delivered, after)
+        protocol.stream, protocol.waiter = stream, stream.done
+        protocol.timeout = self.timeout
+        protocol.deadline = protocol.loop.time() + self.timeout
+        if protocol.watchdog is None:
+            protocol.watchdog = protocol.loop.call_at(protocol.deadline, protocol._watch)
+        try:
+            stream.advance()
+            refused = await stream.done
+        except BaseException:
+            if stream.state != _START:  # a message was under way: its end is unknown
+                self.close()
+            raise
+        finally:
+            protocol.stream = protocol.waiter = protocol.after = None
+        if refused:
+            for stage, reply, ok in zip(("MAIL", "RCPT", "DATA"), refused, (2, 2, 3), strict=True):
+                if reply.code // 100 != ok:
+                    await self._abandon(refused)
+                    raise ReplyError(stage, reply)
 
     async def _abandon(self, replies: list[Reply]) -> None:
         """After a refusal, end any data phase the server opened and reset the envelope."""

@@ -1,14 +1,17 @@
 """The sending loop: a pool of workers, each with one reused connection, a shared rate limit,
 retries with backoff, and group-committed ledger records.
 
-A worker takes its next recipient only after the previous one's record is durable,
-so a crash can double at most the messages in flight (one per connection).
+A worker sends the data of its next message only after the previous one's record is
+durable, so a crash can double at most the messages in flight (one per connection). The
+next message's envelope (MAIL, RCPT, DATA) goes out while that record is being
+committed: the commit's wait and the server's answers overlap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -85,9 +88,10 @@ class TokenBucket:
 
 
 class Recorder(Protocol):
-    """Where delivery records go: `submit` returns once the record is durable."""
+    """Where delivery records go: `submit` returns a future done once the record is durable
+    (or failed with the reason it cannot be)."""
 
-    async def submit(self, record: Record) -> None: ...
+    def submit(self, record: Record) -> asyncio.Future[None]: ...
 
 
 class GroupCommitter:
@@ -99,12 +103,12 @@ class GroupCommitter:
         self.pending: list[tuple[Record, asyncio.Future[None]]] = []
         self.flushing: asyncio.Task[None] | None = None
 
-    async def submit(self, record: Record) -> None:
+    def submit(self, record: Record) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append((record, future))
         if self.flushing is None or self.flushing.done():
             self.flushing = asyncio.create_task(self._flush())
-        await future
+        return future
 
     async def _flush(self) -> None:
         # The commit runs on the event loop itself: handing it to a thread cost more
@@ -181,43 +185,97 @@ class Engine:
             worker.cancel()
 
     async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
+        committed: asyncio.Future[None] | None = None  # the previous record's commit
+        job: Job | None = None  # the one in hand
+
+        def take() -> Outgoing | None:
+            nonlocal job
+            job = None if self.stop.is_set() else next(jobs, None)
+            return None if job is None else job.compose(self.clock())
+
+        def delivered(message: Outgoing, outcome: Outcome) -> asyncio.Future[None] | None:
+            nonlocal committed
+            assert job is not None
+            self.accepted += 1
+            committed = self._keep(self._record(job, State.DELIVERED, 1, outcome, message))
+            return committed
+
         try:
             while not self.stop.is_set():
-                job = next(jobs, None)
-                if job is None:
-                    return
-                record = await self._deliver(transport, job)
+                if self.bucket.rate <= 0:
+                    # No rate limit: message after message, no task switch while all goes well.
+                    failed = await transport.stream(take, delivered, committed)
+                    if failed is None:  # no more jobs, or the run was stopped
+                        break
+                    assert job is not None
+                    record = await self._deliver(transport, job, committed, failed)
+                else:
+                    job = next(jobs, None)
+                    if job is None:
+                        break
+                    record = await self._deliver(transport, job, committed)
                 if record is None:  # the run was stopped before this job was tried
-                    return
-                if self.recorder is not None:
-                    await self.recorder.submit(record)
-                self._count(record)
-                self.on_result(record)
-        except Exception:
+                    break
+                committed = self._keep(record)
+            if committed is not None:
+                await committed
+        except BaseException:
             # The ledger cannot be written, or a message cannot be built: the other
             # workers finish what they carry and take nothing new.
             self.stop.set()
+            if committed is not None and committed.done() and not committed.cancelled():
+                committed.exception()  # raised here or by the transport: retrieved
             raise
 
-    async def _deliver(self, transport: Transport, job: Job) -> Record | None:
+    def _keep(self, record: Record) -> asyncio.Future[None] | None:
+        """Hand `record` to the ledger; the future of its commit (None without a ledger)."""
+        if self.recorder is None:
+            self._done(record)
+            return None
+        commit = self.recorder.submit(record)
+        commit.add_done_callback(functools.partial(self._committed, record))
+        return commit
+
+    def _committed(self, record: Record, commit: asyncio.Future[None]) -> None:
+        if not commit.cancelled() and commit.exception() is None:
+            self._done(record)
+
+    def _done(self, record: Record) -> None:
+        """`record` is durable (or there is no ledger): count it and report it."""
+        self._count(record)
+        self.on_result(record)
+
+    async def _deliver(
+        self,
+        transport: Transport,
+        job: Job,
+        committed: asyncio.Future[None] | None,
+        tried: tuple[Outgoing, Outcome] | None = None,
+    ) -> Record | None:
         """Try `job` until it is delivered, refused for good, or out of retries.
 
         None when the job was not tried (the run stopped first) or the run was aborted:
-        either way nothing is recorded and the next run sends it.
+        either way nothing is recorded and the next run sends it. The transport sends the
+        message's data only once `committed` (the previous record's commit) is done.
+        `tried`: the message of a first attempt already made, and its outcome.
         """
         attempts = 0
         message: Outgoing | None = None
         outcome: Outcome | None = None
         unreachable_since: int | None = None  # `accepted` when the server became unreachable
         while True:
-            if self.stop.is_set() and outcome is None:
-                return None
-            await self.bucket.take()
-            if self.stop.is_set() and outcome is None:
-                return None
-            attempts += 1
-            message = job.compose(self.clock())
-            outcome = await transport.send(message)
+            if tried is not None:
+                (message, outcome), tried = tried, None
+                attempts += 1
+            else:
+                if self.stop.is_set() and outcome is None:
+                    return None
+                await self.bucket.take()
+                if self.stop.is_set() and outcome is None:
+                    return None
+                attempts += 1
+                message = job.compose(self.clock())
+                outcome = await transport.send(message, committed)
             if outcome.verdict is Verdict.DELIVERED:
                 self.accepted += 1
                 self.bucket.eased()

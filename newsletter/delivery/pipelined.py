@@ -7,11 +7,14 @@ credentials or impossible TLS stop the run.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newsletter.delivery.client import (
     ConnectionLost,
+    Item,
+    Reply,
     ReplyError,
     SmtpClient,
     SmtpError,
@@ -40,7 +43,7 @@ class PipelinedTransport:
         self.tls_context = tls_context
         self.client: SmtpClient | None = None
 
-    async def send(self, message: Outgoing) -> Outcome:
+    async def send(self, message: Outgoing, after: asyncio.Future[None] | None = None) -> Outcome:
         client = self.client
         if client is None or client.closed:
             opened = await self._open()
@@ -49,14 +52,54 @@ class PipelinedTransport:
             client = self.client = opened
         try:
             reply = await client.send(
-                message.sender, message.recipient, message.data, message.data_safe
+                message.sender, message.recipient, message.data, message.data_safe, after
             )
-            return Outcome(Verdict.DELIVERED, reply.code, reply.text)
-        except ReplyError as error:
-            outcome = sort_refusal(error.stage, error.code, error.text)
-        except Unsupported as error:
-            return Outcome(Verdict.PERMANENT, None, str(error))
         except (SmtpError, OSError) as error:
+            return self._failed(error)
+        return Outcome(Verdict.DELIVERED, reply.code, reply.text)
+
+    async def stream(
+        self,
+        take: Callable[[], Outgoing | None],
+        delivered: Callable[[Outgoing, Outcome], asyncio.Future[None] | None],
+        after: asyncio.Future[None] | None = None,
+    ) -> tuple[Outgoing, Outcome] | None:
+        """See `Transport.stream`: over an open connection, `SmtpClient.stream`."""
+        message: Outgoing | None = None
+        while (client := self.client) is None or client.closed:
+            # A message at a time until one opens the connection (and is delivered).
+            if (message := take()) is None:
+                return None
+            outcome = await self.send(message, after)
+            if outcome.verdict is not Verdict.DELIVERED:
+                return message, outcome
+            after = delivered(message, outcome)
+
+        def item() -> Item | None:
+            nonlocal message
+            message = take()
+            if message is None:
+                return None
+            return message.sender, message.recipient, message.data, message.data_safe
+
+        def accepted(reply: Reply) -> asyncio.Future[None] | None:
+            assert message is not None
+            return delivered(message, Outcome(Verdict.DELIVERED, reply.code, reply.text))
+
+        try:
+            await client.stream(item, accepted, after)
+        except (SmtpError, OSError) as error:
+            assert message is not None
+            return message, self._failed(error)
+        return None
+
+    def _failed(self, error: SmtpError | OSError) -> Outcome:
+        """The outcome of a message `error` stopped, the connection dropped where it must be."""
+        if isinstance(error, ReplyError):
+            outcome = sort_refusal(error.stage, error.code, error.text)
+        elif isinstance(error, Unsupported):
+            return Outcome(Verdict.PERMANENT, None, str(error))
+        else:
             self._drop()
             return Outcome(Verdict.TRANSIENT, None, _describe(error), reconnect=True)
         if outcome.reconnect or outcome.verdict is Verdict.FATAL:

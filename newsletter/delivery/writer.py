@@ -11,7 +11,7 @@ Each record still waits for its own commit: a worker takes its next recipient on
 the child says the previous one is durable, as with the commit on the loop.
 
     writer = await LedgerWriter.start(path, day)   # once the child is ready
-    await writer.submit(record)     # returns once the record is committed
+    await writer.submit(record)     # a future, done once the record is committed
     await writer.close()
 
 The protocol, over the child's stdin and stdout: `ok 0` out once the ledger is open;
@@ -74,18 +74,20 @@ class LedgerWriter:
             raise unwritable(path, why)
         return cls(process, path, day)
 
-    async def submit(self, record: Record) -> None:
-        """Return once `record` is committed; DeliveryError when it cannot be."""
-        if self.failure is not None:
-            raise self.failure
+    def submit(self, record: Record) -> asyncio.Future[None]:
+        """A future done once `record` is committed, failed with DeliveryError when it
+        cannot be."""
         loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        if self.failure is not None:
+            future.set_exception(self.failure)
+            return future
         if not self.buffer:  # the first of this turn of the loop: all go in one write
             loop.call_soon(self._flush)
         self.buffer.append(json.dumps(row(self.day, record)).encode() + b"\n")
         self.sent += 1
-        future: asyncio.Future[None] = loop.create_future()
         self.waiting.append((self.sent, future))
-        await future
+        return future
 
     def _flush(self) -> None:
         lines, self.buffer = self.buffer, []

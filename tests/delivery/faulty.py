@@ -76,6 +76,9 @@ class FaultyHandler:
     tried_at: dict[str, list[float]] = field(default_factory=dict)  # RCPT times, monotonic
     sender_reply: str | None = None  # an answer to every MAIL FROM instead of 250
     hello_reply: str | None = None  # an answer to every EHLO and HELO instead of 250
+    # Offer PIPELINING (RFC 2920), as Postfix, Exim and the big relays do: the client then
+    # sends message after message from its protocol callbacks. Off: one command at a time.
+    pipelining: bool = True
     keep: bool = True  # keep the bytes of accepted messages
     log: TextIO | None = None
     connections: int = 0
@@ -135,6 +138,8 @@ class FaultyHandler:
         if self.hello_reply is not None:
             return [self.hello_reply]
         session.host_name = hostname
+        if self.pipelining:
+            return [responses[0], "250-PIPELINING", *responses[1:]]
         return responses
 
     async def handle_HELO(self, server: SMTP, session: Any, envelope: Any, hostname: str) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,19 @@ from tests.delivery.conftest import (
     states,
     status,
 )
-from tests.delivery.faulty import Fault, FaultyServer, free_port
+from tests.delivery.faulty import Fault, FaultyHandler, FaultyServer, free_port
 
 READERS = emails(20)
 # aiosmtpd warns when AUTH goes over plain text, which these tests do on loopback.
 AUTH_OVER_PLAIN_TEXT = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-command-at-a-time"])
+def server(request: pytest.FixtureRequest) -> Iterator[FaultyServer]:
+    """The fault server twice: offering PIPELINING (the client streams message after
+    message from its callbacks) and not (one command, one answer)."""
+    with FaultyServer(FaultyHandler(pipelining=request.param)) as running:
+        yield running
 
 
 def test_temporary_answers_are_retried_until_accepted(letter: Path, server: FaultyServer) -> None:
