@@ -268,9 +268,14 @@ _START, _ENVELOPE, _WAITING, _DATA = range(4)
 
 
 class _Stream:
-    """`SmtpClient.stream` as a state machine driven by the protocol: each message's
-    envelope, then its data once DATA is answered 354 and `after` is done, then the next
-    message as soon as the end of data is answered 250."""
+    """`SmtpClient.stream` as a state machine driven by the protocol.
+
+    A message's envelope goes out; once DATA is answered 354 and `after` is done, its
+    data, and in the same write the next message's envelope (RFC 2920 lets a client
+    pipeline past the end of data). So a message costs one write and one read: the
+    answer to a message's data and to the next one's envelope arrive together.
+    The next message's data waits for the future `delivered` returns.
+    """
 
     def __init__(
         self,
@@ -285,9 +290,18 @@ class _Stream:
         self.delivered = delivered
         self.after = after
         self.state = _START
-        self.wire = b""
+        self.wire = b""  # the data of the message in hand
+        # The next message, its envelope already on the wire behind the data: its data.
+        self.ahead: bytes | None = None
+        # Taking or preparing the next message failed: raised once the one in hand is done.
+        self.error: BaseException | None = None
         # None: `take` said stop; a list: the envelope's replies, one of them a refusal.
         self.done: asyncio.Future[list[Reply] | None] = self.protocol.loop.create_future()
+
+    @property
+    def between_messages(self) -> bool:
+        """Whether the server has no message open: the connection can go on."""
+        return self.state == _START and self.ahead is None
 
     def advance(self) -> None:
         """Move on with whatever replies are in; called on every arrival."""
@@ -314,10 +328,8 @@ class _Stream:
                     after.add_done_callback(self._after_done)
                     return
             elif self.state == _DATA:
-                if len(replies) < 4:
+                if not replies:
                     return
-                for _ in range(3):
-                    replies.popleft()
                 reply = replies.popleft()
                 self.state = _START
                 if reply.code // 100 != 2:
@@ -328,26 +340,49 @@ class _Stream:
                 except BaseException as error:
                     self.done.set_exception(error)
                     return
+                if self.error is not None:
+                    self.done.set_exception(self.error)
+                elif self.ahead is not None:
+                    self.wire, self.ahead = self.ahead, None
+                    self.state = _ENVELOPE
             else:
                 return  # _WAITING: `_after_done` goes on
 
+    def _prepare(self) -> tuple[bytes, bytes] | None:
+        """The next message's envelope and data, or None when `take` says stop."""
+        item = self.take()
+        if item is None:
+            return None
+        mail, rcpt, wire = self.client._envelope(*item)
+        return mail + rcpt + b"DATA\r\n", wire
+
     def _next(self) -> None:
         try:
-            item = self.take()
-            if item is None:
-                self.done.set_result(None)
-                return
-            mail, rcpt, self.wire = self.client._envelope(*item)
+            prepared = self._prepare()
         except BaseException as error:
             self.done.set_exception(error)
             return
+        if prepared is None:
+            self.done.set_result(None)
+            return
+        envelope, self.wire = prepared
         self.state = _ENVELOPE
-        self._write(mail + rcpt + b"DATA\r\n")
+        self._write(envelope)
 
     def _write_data(self) -> None:
+        for _ in range(3):  # the envelope's answers, all successes
+            self.protocol.replies.popleft()
         self.state = _DATA
         self.protocol.after = None
-        self._write(self.wire)
+        try:
+            prepared = self._prepare()
+        except BaseException as error:
+            prepared, self.error = None, error
+        if prepared is None:
+            self._write(self.wire)
+            return
+        envelope, self.ahead = prepared
+        self._write(self.wire + envelope)
 
     def _write(self, data: bytes) -> None:
         protocol = self.protocol
@@ -570,7 +605,9 @@ class SmtpClient:
         Returns once `take` says stop. The first message not accepted ends it with what
         `send` would raise for it; whatever `take` or `delivered` raise ends it too. With
         PIPELINING the whole exchange runs in the protocol's callbacks, no task switch per
-        message: the event loop's work per message is the two writes and two reads.
+        message, and `take` is called for the next message while the one before is still
+        open (its envelope rides with that one's data): a message taken and neither
+        delivered nor the one that ended the stream was not sent.
         """
         if "pipelining" not in self.extensions:
             while (item := take()) is not None:
@@ -589,7 +626,7 @@ class SmtpClient:
             stream.advance()
             refused = await stream.done
         except BaseException:
-            if stream.state != _START:  # a message was under way: its end is unknown
+            if not stream.between_messages:  # a message was under way: its end is unknown
                 self.close()
             raise
         finally:

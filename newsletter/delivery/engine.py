@@ -10,6 +10,7 @@ committed: the commit's wait and the server's answers overlap.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import random
@@ -186,17 +187,19 @@ class Engine:
 
     async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
         committed: asyncio.Future[None] | None = None  # the previous record's commit
-        job: Job | None = None  # the one in hand
+        in_hand: collections.deque[Job] = collections.deque()  # taken by the transport
 
         def take() -> Outgoing | None:
-            nonlocal job
             job = None if self.stop.is_set() else next(jobs, None)
-            return None if job is None else job.compose(self.clock())
+            if job is None:
+                return None
+            in_hand.append(job)
+            return job.compose(self.clock())
 
         def delivered(message: Outgoing, outcome: Outcome) -> asyncio.Future[None] | None:
             nonlocal committed
-            assert job is not None
             self.accepted += 1
+            job = in_hand.popleft()
             committed = self._keep(self._record(job, State.DELIVERED, 1, outcome, message))
             return committed
 
@@ -204,11 +207,15 @@ class Engine:
             while not self.stop.is_set():
                 if self.bucket.rate <= 0:
                     # No rate limit: message after message, no task switch while all goes well.
+                    in_hand.clear()
                     failed = await transport.stream(take, delivered, committed)
                     if failed is None:  # no more jobs, or the run was stopped
                         break
-                    assert job is not None
-                    record = await self._deliver(transport, job, committed, failed)
+                    record = await self._deliver(transport, in_hand.popleft(), committed, failed)
+                    # Taken behind the failed one and not sent: each on its own now.
+                    while record is not None and in_hand:
+                        committed = self._keep(record)
+                        record = await self._deliver(transport, in_hand.popleft(), committed)
                 else:
                     job = next(jobs, None)
                     if job is None:

@@ -8,6 +8,7 @@ credentials or impossible TLS stop the run.
 from __future__ import annotations
 
 import asyncio
+import collections
 import ssl
 from collections.abc import Callable, Sequence
 
@@ -74,23 +75,22 @@ class PipelinedTransport:
             if outcome.verdict is not Verdict.DELIVERED:
                 return message, outcome
             after = delivered(message, outcome)
+        taken: collections.deque[Outgoing] = collections.deque()  # the messages under way
 
         def item() -> Item | None:
-            nonlocal message
             message = take()
             if message is None:
                 return None
+            taken.append(message)
             return message.sender, message.recipient, message.data, message.data_safe
 
         def accepted(reply: Reply) -> asyncio.Future[None] | None:
-            assert message is not None
-            return delivered(message, Outcome(Verdict.DELIVERED, reply.code, reply.text))
+            return delivered(taken.popleft(), Outcome(Verdict.DELIVERED, reply.code, reply.text))
 
         try:
             await client.stream(item, accepted, after)
         except (SmtpError, OSError) as error:
-            assert message is not None
-            return message, self._failed(error)
+            return taken[0], self._failed(error)
         return None
 
     def _failed(self, error: SmtpError | OSError) -> Outcome:

@@ -29,7 +29,10 @@ class Transport(Protocol):
         """Send message after message while each is delivered: `take()` gives the next or
         None to stop, `delivered` is told each delivery and returns what the next message's
         data waits for. None once `take` said stop; else the first message not delivered,
-        with its outcome, for the caller to retry or record."""
+        with its outcome, for the caller to retry or record.
+
+        `take` may be called for the next message before the one in hand is settled:
+        the messages taken after the one returned were not sent."""
         ...
 
     async def close(self) -> None: ...
