@@ -95,6 +95,8 @@ class Live:
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
         # Set by `serve`: true once Ctrl-C was pressed, so open event streams end cleanly.
         self.closing: Callable[[], bool] = lambda: False
+        # Set by `serve`: called once the page is served and edits are watched.
+        self.started: Callable[[], None] = lambda: None
 
     def previews(self, day: str | None) -> Previews:
         """The issue of `day` as the files are now (read again only after a change)."""
@@ -281,6 +283,7 @@ def create_app(folder: Folder, defaults: View | None = None, *, watch: bool = Tr
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not watch:
+            live.started()
             yield
             return
         stop, ready = asyncio.Event(), asyncio.Event()
@@ -289,6 +292,7 @@ def create_app(folder: Folder, defaults: View | None = None, *, watch: bool = Tr
         waiting = asyncio.create_task(ready.wait())
         await asyncio.wait([waiting, watcher], timeout=10, return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
+        live.started()
         try:
             yield
         finally:
@@ -354,7 +358,8 @@ def serve(
     server = uvicorn.Server(config)
     app.state.live.closing = lambda: server.should_exit
     if on_ready is not None:
-        on_ready(url)
+        # Said once the page is live, when Ctrl-C is already uvicorn's to handle.
+        app.state.live.started = lambda: on_ready(url)
     try:
         server.run(sockets=[sock])
     finally:
