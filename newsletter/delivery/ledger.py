@@ -1,8 +1,8 @@
 """The send ledger: one SQLite row per issue and recipient, the source of truth for resuming.
 
 A delivery is written only after the server accepted the message, and committed
-before that connection takes its next recipient (group commit: one transaction for
-whatever the workers finished meanwhile).
+before that connection sends the data of its next message (group commit: one
+transaction for whatever the workers finished meanwhile).
 """
 
 from __future__ import annotations

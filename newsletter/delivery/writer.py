@@ -7,8 +7,8 @@ after each commit and gets it late. A child process runs on another core and bat
 itself: while one transaction syncs, the next records gather in the pipe, and it commits
 them all in one.
 
-Each record still waits for its own commit: a worker takes its next recipient only once
-the child says the previous one is durable, as with the commit on the loop.
+Each record still waits for its own commit: a connection sends its next message's data
+only once the child says the previous record is durable, as with the commit on the loop.
 
     writer = await LedgerWriter.start(path, day)   # once the child is ready
     await writer.submit(record)     # a future, done once the record is committed
