@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable
 
 from newsletter.delivery.retry import Outcome, Verdict, sort_refusal
 from newsletter.delivery.smtp_url import SmtpTarget
-from newsletter.delivery.transport import stream_by_send
+from newsletter.delivery.transport import SendOnly
 from newsletter.message import Outgoing
 
 
-class SmtpTransport:
+class SmtpTransport(SendOnly):
     """One SMTP connection, opened on first use and reopened after a failure."""
 
     def __init__(
@@ -48,14 +47,6 @@ class SmtpTransport:
             raise
         self.client = client
         return client
-
-    async def stream(
-        self,
-        take: Callable[[], Outgoing | None],
-        delivered: Callable[[Outgoing, Outcome], asyncio.Future[None] | None],
-        after: asyncio.Future[None] | None = None,
-    ) -> tuple[Outgoing, Outcome] | None:
-        return await stream_by_send(self, take, delivered, after)
 
     async def send(self, message: Outgoing, after: asyncio.Future[None] | None = None) -> Outcome:
         import aiosmtplib

@@ -7,10 +7,9 @@ credentials or impossible TLS stop the run.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from newsletter.delivery.client import (
     ConnectionLost,
@@ -24,6 +23,7 @@ from newsletter.delivery.client import (
 )
 from newsletter.delivery.retry import Outcome, Verdict, sort_refusal
 from newsletter.delivery.smtp_url import SmtpTarget
+from newsletter.delivery.transport import Commit, Delivered, Take
 from newsletter.message import Outgoing
 
 
@@ -44,7 +44,7 @@ class PipelinedTransport:
         self.tls_context = tls_context
         self.client: SmtpClient | None = None
 
-    async def send(self, message: Outgoing, after: asyncio.Future[None] | None = None) -> Outcome:
+    async def send(self, message: Outgoing, after: Commit | None = None) -> Outcome:
         client = self.client
         if client is None or client.closed:
             opened = await self._open()
@@ -60,10 +60,7 @@ class PipelinedTransport:
         return Outcome(Verdict.DELIVERED, reply.code, reply.text)
 
     async def stream(
-        self,
-        take: Callable[[], Outgoing | None],
-        delivered: Callable[[Outgoing, Outcome], asyncio.Future[None] | None],
-        after: asyncio.Future[None] | None = None,
+        self, take: Take, delivered: Delivered, after: Commit | None = None
     ) -> tuple[Outgoing, Outcome] | None:
         """See `Transport.stream`: over an open connection, `SmtpClient.stream`."""
         message: Outgoing | None = None
@@ -84,7 +81,7 @@ class PipelinedTransport:
             taken.append(message)
             return message.sender, message.recipient, message.data, message.data_safe
 
-        def accepted(reply: Reply) -> asyncio.Future[None] | None:
+        def accepted(reply: Reply) -> Commit | None:
             return delivered(taken.popleft(), Outcome(Verdict.DELIVERED, reply.code, reply.text))
 
         try:
