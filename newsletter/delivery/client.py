@@ -208,8 +208,7 @@ class _Protocol(asyncio.BufferedProtocol):
             waiter = self.loop.create_future()
             self.waiter, self.wanted = waiter, count
             self.deadline = self.loop.time() + timeout
-            if self.watchdog is None:
-                self.watchdog = self.loop.call_at(self.deadline, self._watch)
+            self._arm()
             try:
                 await waiter
             finally:
@@ -249,6 +248,16 @@ class _Protocol(asyncio.BufferedProtocol):
             self._wake()
         else:
             self._fail(ConnectionLost("the message before this one could not be recorded"))
+
+    def _arm(self) -> None:
+        """Make sure the watchdog wakes by the current deadline (a shorter timeout than the
+        last wait's moves it earlier; a later one is seen when it wakes)."""
+        watchdog = self.watchdog
+        if watchdog is not None and watchdog.when() <= self.deadline:
+            return
+        if watchdog is not None:
+            watchdog.cancel()
+        self.watchdog = self.loop.call_at(self.deadline, self._watch)
 
     def _watch(self) -> None:
         self.watchdog = None
@@ -620,8 +629,7 @@ class SmtpClient:
         protocol.stream, protocol.waiter = stream, stream.done
         protocol.timeout = self.timeout
         protocol.deadline = protocol.loop.time() + self.timeout
-        if protocol.watchdog is None:
-            protocol.watchdog = protocol.loop.call_at(protocol.deadline, protocol._watch)
+        protocol._arm()
         try:
             stream.advance()
             refused = await stream.done
