@@ -25,14 +25,18 @@ class Personalizer:
         for_editor: bool = False,
         readonly: bool = False,
     ) -> None:
-        from newsletter import dkim, unsubscribe
+        from newsletter import unsubscribe
 
         self.config = config
         self.renderer = renderer
         self.digest = digest
         # Previews and dry runs change nothing, not even by creating the unsubscribe key.
         self.secret = unsubscribe.load_secret(config, create=not (readonly or for_editor))
-        self.signer = dkim.Signer.from_config(config)
+        self.signer = None
+        if config.dkim is not None:  # `cryptography` is imported only for signing
+            from newsletter import dkim
+
+            self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
         self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
         # Source failures are shown to the editor in previews, never to readers.
