@@ -10,8 +10,8 @@ filtering: two sets that reach the threshold always share one of those), and
 every candidate is confirmed with the exact Jaccard. Texts whose shingles occur
 nowhere else cost one set difference.
 
-`_pairs_exact` (every pair) and `_pairs_lsh` (MinHash-LSH with datasketch, which
-can miss a pair) are kept as the references evaluation/dedupe_crossover.py times.
+`_pairs_exact` (every pair) is kept as the reference the tests and
+evaluation/dedupe_crossover.py compare with (the latter also times MinHash-LSH).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ __all__ = ["LSH_FROM", "group_near_duplicates", "jaccard", "shingles"]
 # (measured by evaluation/dedupe_crossover.py on news-length texts). Grouping
 # no longer uses either path; the figure stays for that comparison.
 LSH_FROM = 300
-_NUM_PERM = 128
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
@@ -113,34 +112,6 @@ def _pairs_indexed(sets: Sequence[frozenset[_T]], threshold: float) -> list[tupl
             bucket.append(i)
         pairs += [(j, i) for j in sorted(seen) if jaccard(sets[j], s) >= threshold]
     return sorted(pairs)
-
-
-def _low32(value: int) -> int:
-    # Shingle hashes are already uniform; MinHash wants 32-bit values.
-    return value & 0xFFFFFFFF
-
-
-def _pairs_lsh(sets: list[frozenset[int]], threshold: float) -> list[tuple[int, int]]:
-    from datasketch import MinHash, MinHashLSH
-
-    # A lower LSH threshold than the target keeps misses rare; exact Jaccard decides.
-    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.6), num_perm=_NUM_PERM)
-    signatures = []
-    for i, s in enumerate(sets):
-        mh = MinHash(num_perm=_NUM_PERM, hashfunc=_low32)
-        if s:
-            mh.update_batch(list(s))
-            lsh.insert(i, mh)
-        signatures.append(mh)
-    pairs: set[tuple[int, int]] = set()
-    for i, s in enumerate(sets):
-        if not s:
-            continue
-        for j in lsh.query(signatures[i]):
-            if j != i:
-                a_, b_ = (i, j) if i < j else (j, i)
-                pairs.add((a_, b_))
-    return sorted(p for p in pairs if jaccard(sets[p[0]], sets[p[1]]) >= threshold)
 
 
 def group_near_duplicates(
