@@ -110,11 +110,27 @@ def position(path: Path, node: yaml.Node, message: str) -> Problem:
     return Problem(path, mark.line + 1, mark.column + 1, message)
 
 
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def yaml_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """The lines of `text` as YAML numbers them (the marks of PyYAML's errors): CRLF, LF,
+    CR, NEL, LS and PS end a line; a form feed or a vertical tab, unlike in
+    `str.splitlines`, does not."""
+    lines, start = [], 0
+    for end in _BREAK.finditer(text):
+        lines.append(text[start : end.end() if keepends else end.start()])
+        start = end.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
 def _tabs(text: str, path: Path) -> list[Problem]:
     problems: list[Problem] = []
     if "\t" not in text:
         return problems
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(yaml_lines(text), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent and line.strip():
             problems.append(
@@ -198,7 +214,7 @@ def _rescue(text: str, path: Path) -> tuple[list[yaml.Node] | None, list[Problem
     Every other line is blanked, so marks keep the line and column of the whole file.
     Returns None when the list cannot be found, and then only the first error counts.
     """
-    lines = text.splitlines(keepends=True)
+    lines = yaml_lines(text, keepends=True)
     start = next((n for n, line in enumerate(lines) if _LIST_KEY.fullmatch(line.rstrip())), None)
     if start is None:
         return None, []

@@ -261,3 +261,18 @@ def test_reader_error_is_placed_by_character(
     [problem] = validate(path)
     assert (problem.line, problem.column) == (3, 14)
     assert "control character U+0007" in problem.message
+
+
+def test_lines_are_counted_as_yaml_counts_them(tmp_path: Path) -> None:
+    """A form feed does not end a line for YAML (str.splitlines says it does): the tab
+    below one is reported at its own line, where the editor shows it."""
+    path = tmp_path / "subscribers.yaml"
+    path.write_text(
+        "subscribers:\n  # a page \x0c break\n  - email: ada@example.com\n\t  name: Ada\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SubscriberFileError) as raised:
+        load(path)
+    tabs = [p for p in raised.value.problems if "tab in the indentation" in p.message]
+    assert [(p.line, p.column) for p in tabs] == [(4, 1)]
+    assert nodes.yaml_lines("a\x0cb\r\nc\rd\u2028e\n") == ["a\x0cb", "c", "d", "e"]
