@@ -201,6 +201,26 @@ def preferences_url(config: Config, token: str) -> str:
     return f"{config.site_url}/preferences/{token}"
 
 
+_IN_MAIL = re.compile(rf"unsubscribe-([A-Za-z0-9_-]{{{TOKEN_LENGTH}}})(?![A-Za-z0-9_-])")
+
+
+def token_in_mail(data: bytes) -> str | None:
+    """The token of a mail sent to the `mailto:` of List-Unsubscribe: its subject is
+    `unsubscribe-TOKEN` (a client may add "Re:" or encode it); a client that cannot set
+    a subject may leave it in the text instead. None when the mail holds none.
+    """
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    found = _IN_MAIL.search(str(message.get("subject", "")))
+    if found is None:
+        part = message.get_body(preferencelist=("plain",))
+        text = part.get_content() if part is not None else ""
+        found = _IN_MAIL.search(text if isinstance(text, str) else "")
+    return found[1] if found else None
+
+
 def mailto(config: Config, token: str) -> str | None:
     """The `mailto:` unsubscribe URI, when `unsubscribe.mailto` is configured."""
     if not config.unsubscribe.mailto:

@@ -7,6 +7,7 @@ chatter on stderr. Exit 0 when done, 2 when the input was wrong and nothing chan
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -173,17 +174,62 @@ def remove(cli: CliContext, email: str) -> None:
 
 
 @subscribers.command()
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option(
+    "--from-mail",
+    is_flag=True,
+    help="Read a mail sent to unsubscribe.mailto on standard input and unsubscribe the "
+    "reader it names (for the mail server to pipe each such mail into).",
+)
 @pass_cli
 @handle_errors
-def unsubscribe(cli: CliContext, email: str) -> None:
+def unsubscribe(cli: CliContext, email: str | None, from_mail: bool) -> None:
     """Mark a subscriber unsubscribed: they get nothing more until resubscribed.
+
+    With --from-mail, the reader is the one whose token the mail's subject carries
+    (List-Unsubscribe's mailto: link asks for `unsubscribe-TOKEN`). A mail that names
+    nobody changes nothing and still exits 0, so that the mail server does not bounce
+    it back to whoever sent it.
 
     \b
     Example:
         newsletter subscribers unsubscribe ada@example.com
+        newsletter -C /srv/letter subscribers unsubscribe --from-mail < mail.eml
+    \b
+    Postfix, in /etc/aliases (then run newaliases):
+        unsubscribe: "|/usr/local/bin/newsletter -C /srv/letter subscribers unsubscribe --from-mail"
     """
+    if from_mail == (email is not None):
+        raise click.UsageError("give either an EMAIL or --from-mail, not both or neither")
+    if email is None:
+        email = _from_mail(cli, sys.stdin.buffer.read())
+        if email is None:
+            return
     _set_status(cli, email, Status.UNSUBSCRIBED)
+
+
+def _from_mail(cli: CliContext, data: bytes) -> str | None:
+    """The subscriber a mail to the unsubscribe address names, or None (said on stderr)."""
+    from newsletter import unsubscribe
+    from newsletter.config import load_config
+    from newsletter.subscribers import load
+
+    folder = cli.folder()
+    config = load_config(folder.config_path)  # the secret and the list's id sign the tokens
+    token = unsubscribe.token_in_mail(data)
+    if token is None:
+        click.echo("No unsubscribe-TOKEN in the mail's subject or text: nothing changed.", err=True)
+        return None
+    secret = unsubscribe.load_secret(config, create=False)
+    everyone = load(_path(folder), smtputf8=config.sending.smtputf8)
+    email = unsubscribe.resolve_token(secret, config.list_id, token, (s.email for s in everyone))
+    if email is None:
+        click.echo(
+            f"The token in the mail names nobody in {_path(folder)} (removed since, or a link "
+            "of another list or secret): nothing changed.",
+            err=True,
+        )
+    return email
 
 
 @subscribers.command()
