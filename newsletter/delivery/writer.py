@@ -15,8 +15,9 @@ only once the child says the previous record is durable, as with the commit on t
     await writer.close()
 
 The protocol, over the child's stdin and stdout: `ok 0` out once the ledger is open;
-one JSON row per line in; after each transaction `ok N` out, N the rows committed so
-far, or `error TEXT` and the child ends.
+in, one line per hand-over, a JSON array of the rows of that turn of the loop; after
+each transaction `ok N` out, N the rows committed so far, or `error TEXT` and the child
+ends.
 At the end of its input (the sender finished, or was killed) the child commits the
 complete lines it holds and exits.
 """
@@ -45,7 +46,7 @@ class LedgerWriter:
         self.process = process
         self.path = path
         self.day = day
-        self.buffer: list[bytes] = []  # lines not yet written to the pipe
+        self.buffer: list[tuple[object, ...]] = []  # rows not yet written to the pipe
         self.sent = 0  # rows handed over (written, or in `buffer`)
         self.waiting: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
         self.failure: DeliveryError | None = None
@@ -84,16 +85,17 @@ class LedgerWriter:
             return future
         if not self.buffer:  # the first of this turn of the loop: all go in one write
             loop.call_soon(self._flush)
-        self.buffer.append(json.dumps(row(self.day, record)).encode() + b"\n")
+        self.buffer.append(row(self.day, record))
         self.sent += 1
         self.waiting.append((self.sent, future))
         return future
 
     def _flush(self) -> None:
-        lines, self.buffer = self.buffer, []
+        rows, self.buffer = self.buffer, []
         stdin = self.process.stdin
-        if self.failure is None and stdin is not None and lines:
-            stdin.write(b"".join(lines))
+        if self.failure is None and stdin is not None and rows:
+            # One array per turn of the loop: a third of the cost of a line per row.
+            stdin.write(json.dumps(rows).encode() + b"\n")
 
     async def _read_acks(self) -> None:
         stdout = self.process.stdout
@@ -153,8 +155,9 @@ def serve(path: Path, source: int = 0, sink: int = 1) -> int:
             chunk = os.read(source, 1 << 20)
             *lines, pending = (pending + chunk).split(b"\n")
             if lines:
-                ledger.write_rows([json.loads(line) for line in lines])
-                committed += len(lines)
+                rows = [row for line in lines for row in json.loads(line)]
+                ledger.write_rows(rows)
+                committed += len(rows)
                 _tell(sink, b"ok %d\n" % committed)
             if not chunk:
                 return 0
