@@ -2,14 +2,15 @@
 
 Written for the sending loop, where aiosmtplib's per-message work (parsing both
 addresses with `email.utils`, rewriting the data with regular expressions, one
-round trip per command) was the sender's limit. Here a message costs two writes
-and two waits: MAIL, RCPT and DATA go in one write when the server offers
-PIPELINING (RFC 2920), then the dot-stuffed data (RFC 5321 §4.5.2, done with
-`bytes.replace`). Replies are parsed as they arrive, in the protocol.
+round trip per command) was the sender's limit. When the server offers PIPELINING
+(RFC 2920), MAIL, RCPT and DATA go in one write and the dot-stuffed data (RFC 5321
+§4.5.2, done with `bytes.replace`) in the next, from the protocol's callbacks (`_Stream`);
+`stream` sends message after message that way, each one's data in the same write as the
+next one's envelope. Replies are parsed as they arrive, in the protocol.
 
-`send` can be told to hold the data back until a future is done (`after`: the sending
-loop passes the commit of the previous message's record), so that the envelope's round
-trip overlaps that wait and nothing is delivered before it.
+`send` and `stream` can be told to hold the data back until a future is done (`after`:
+the sending loop passes the commit of the previous message's record), so that the
+envelope's round trip overlaps that wait and nothing is delivered before it.
 
     client = await SmtpClient.open(target, timeout=30)
     reply = await client.send("news@example.com", "ada@example.com", data)
@@ -110,11 +111,9 @@ class _Protocol(asyncio.BufferedProtocol):
         self.deadline = 0.0
         self.timeout = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
-        # The message data of a pipelined exchange, written as soon as DATA is answered 354
-        # and `after` is done.
-        self.then: bytes | None = None
+        # What a stream's next data waits for, while it waits: the watchdog then waits too.
         self.after: asyncio.Future[None] | None = None
-        self.stream: _Stream | None = None  # SmtpClient.stream drives the connection
+        self.stream: _Stream | None = None  # a _Stream drives the connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -162,18 +161,6 @@ class _Protocol(asyncio.BufferedProtocol):
         if self.stream is not None:
             self.stream.advance()
             return
-        if self.then is not None and len(self.replies) >= 3:
-            mail, rcpt, go = self.replies[0], self.replies[1], self.replies[2]
-            accepted = mail.code // 100 == 2 and rcpt.code // 100 == 2 and go.code == 354
-            if not accepted or self.lost is not None or self.transport is None:
-                self.then = None
-            elif _ready(self.after):
-                data, self.then = self.then, None
-                self.transport.write(data)
-                self.wanted = 4
-                self.deadline = self.loop.time() + self.timeout
-            else:
-                return  # the data waits for `after`; `_after_done` wakes this again
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             if len(self.replies) >= self.wanted:
@@ -196,12 +183,9 @@ class _Protocol(asyncio.BufferedProtocol):
         assert self.transport is not None
         self.transport.write(data)
 
-    async def read(self, count: int, timeout: float, until_wanted: bool = False) -> list[Reply]:
-        """The next `count` replies, waiting at most `timeout` seconds for them (with
-        `until_wanted`, as many as `wanted` says when the wait ends)."""
-        self.wanted, self.timeout = count, timeout
-        self._wake()  # replies already here may move a pipelined exchange on
-        count = self.wanted if until_wanted else count
+    async def read(self, count: int, timeout: float) -> list[Reply]:
+        """The next `count` replies, waiting at most `timeout` seconds for them."""
+        self.timeout = timeout
         if len(self.replies) < count:
             if self.lost is not None:
                 raise self.lost
@@ -213,41 +197,8 @@ class _Protocol(asyncio.BufferedProtocol):
                 await waiter
             finally:
                 self.waiter = None
-            if until_wanted:
-                count = self.wanted
         replies = self.replies
         return [replies.popleft() for _ in range(count)]
-
-    async def exchange(
-        self, envelope: bytes, data: bytes, timeout: float, after: asyncio.Future[None] | None
-    ) -> list[Reply]:
-        """Pipelined MAIL, RCPT and DATA, then `data` written from the protocol itself the
-        moment DATA is answered 354 and `after` is done (no round through the event loop):
-        four replies, or the three of the envelope when the server refused it.
-
-        If `after` fails, the data is not written: the connection is dropped (the server
-        discards the unfinished message) and `after`'s exception raised.
-        """
-        self.write(envelope)
-        self.then, self.after = data, after
-        if after is not None and not after.done():
-            after.add_done_callback(self._after_done)
-        try:
-            return await self.read(3, timeout, until_wanted=True)
-        except SmtpError:
-            _raise_failure(after)
-            raise
-        finally:
-            self.then = self.after = None
-
-    def _after_done(self, after: asyncio.Future[None]) -> None:
-        if after is not self.after or self.then is None:
-            return
-        if _ready(after):
-            self.deadline = self.loop.time() + self.timeout  # from now on the server is late
-            self._wake()
-        else:
-            self._fail(ConnectionLost("the message before this one could not be recorded"))
 
     def _arm(self) -> None:
         """Make sure the watchdog wakes by the current deadline (a shorter timeout than the
@@ -550,25 +501,22 @@ class SmtpClient:
         `after`: the data is sent only once this future is done; if it fails, the
         connection is closed instead, the message undelivered, and its exception raised.
         """
+        if "pipelining" in self.extensions:
+            items: list[Item] = [(sender, recipient, data, safe)]
+            accepted: list[Reply] = []
+            await self._pipelined(
+                lambda: items.pop() if items else None, lambda r: accepted.append(r), after
+            )
+            return accepted[0]
         mail, rcpt, wire = self._envelope(sender, recipient, data, safe)
         protocol = self.protocol
-        if "pipelining" in self.extensions:
-            replies = await protocol.exchange(mail + rcpt + b"DATA\r\n", wire, self.timeout, after)
-            if len(replies) == 4:
-                if replies[3].code // 100 != 2:
-                    raise ReplyError(".", replies[3])
-                return replies[3]
-        else:
-            replies = []
-            for line, ok in ((mail, 250), (rcpt, 250), (b"DATA\r\n", 354)):
-                protocol.write(line)
-                replies += await protocol.read(1, self.timeout)
-                if replies[-1].code // 100 != ok // 100:
-                    break
-        for stage, reply, ok in zip(("MAIL", "RCPT", "DATA"), replies, (2, 2, 3), strict=False):
-            if reply.code // 100 != ok:
+        replies: list[Reply] = []
+        for line, ok in ((mail, 2), (rcpt, 2), (b"DATA\r\n", 3)):
+            protocol.write(line)
+            replies += await protocol.read(1, self.timeout)
+            if replies[-1].code // 100 != ok:
                 await self._abandon(replies)
-                raise ReplyError(stage, reply)
+                raise ReplyError(("MAIL", "RCPT", "DATA")[len(replies) - 1], replies[-1])
         if after is not None and not after.done():
             await asyncio.wait((after,), timeout=None)
         if not _ready(after):
@@ -622,6 +570,15 @@ class SmtpClient:
             while (item := take()) is not None:
                 after = delivered(await self.send(*item, after=after))
             return
+        await self._pipelined(take, delivered, after)
+
+    async def _pipelined(
+        self,
+        take: Callable[[], Item | None],
+        delivered: Callable[[Reply], asyncio.Future[None] | None],
+        after: asyncio.Future[None] | None,
+    ) -> None:
+        """`stream` over a server that offers PIPELINING: a _Stream drives the protocol."""
         protocol = self.protocol
         if protocol.lost is not None:
             raise protocol.lost
