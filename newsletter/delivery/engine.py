@@ -198,16 +198,13 @@ class Engine:
 
         def delivered(message: Outgoing, outcome: Outcome) -> asyncio.Future[None] | None:
             nonlocal committed
-            self.accepted += 1
-            job = in_hand.popleft()
-            committed = self._keep(self._record(job, State.DELIVERED, 1, outcome, message))
+            committed = self._keep(self._delivered(in_hand.popleft(), 1, outcome, message))
             return committed
 
         try:
             while not self.stop.is_set():
                 if self.bucket.rate <= 0:
                     # No rate limit: message after message, no task switch while all goes well.
-                    in_hand.clear()
                     failed = await transport.stream(take, delivered, committed)
                     if failed is None:  # no more jobs, or the run was stopped
                         break
@@ -284,9 +281,7 @@ class Engine:
                 message = job.compose(self.clock())
                 outcome = await transport.send(message, committed)
             if outcome.verdict is Verdict.DELIVERED:
-                self.accepted += 1
-                self.bucket.eased()
-                return self._record(job, State.DELIVERED, attempts, outcome, message)
+                return self._delivered(job, attempts, outcome, message)
             if outcome.verdict is Verdict.FATAL:
                 return self._abort(outcome.text)
             if self.fatal is not None:
@@ -315,6 +310,12 @@ class Engine:
                 return None
             if self.stop.is_set():
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
+
+    def _delivered(self, job: Job, attempts: int, outcome: Outcome, message: Outgoing) -> Record:
+        """The server accepted `message`: counted as accepted, the pace eased, the record."""
+        self.accepted += 1
+        self.bucket.eased()
+        return self._record(job, State.DELIVERED, attempts, outcome, message)
 
     def _abort(self, reason: str) -> Record | None:
         """Stop the whole run; the reason becomes its one error message."""
