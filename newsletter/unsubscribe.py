@@ -201,7 +201,8 @@ def preferences_url(config: Config, token: str) -> str:
     return f"{config.site_url}/preferences/{token}"
 
 
-_IN_MAIL = re.compile(rf"unsubscribe-([A-Za-z0-9_-]{{{TOKEN_LENGTH}}})(?![A-Za-z0-9_-])")
+_SUBJECT = "unsubscribe-"  # the subject the mailto: link asks for, the token after it
+_IN_MAIL = re.compile(rf"{_SUBJECT}([A-Za-z0-9_-]{{{TOKEN_LENGTH}}})(?![A-Za-z0-9_-])")
 
 
 def token_in_mail(data: bytes) -> str | None:
@@ -225,4 +226,4 @@ def mailto(config: Config, token: str) -> str | None:
     """The `mailto:` unsubscribe URI, when `unsubscribe.mailto` is configured."""
     if not config.unsubscribe.mailto:
         return None
-    return f"mailto:{config.unsubscribe.mailto}?subject=unsubscribe-{token}"
+    return f"mailto:{config.unsubscribe.mailto}?subject={_SUBJECT}{token}"
