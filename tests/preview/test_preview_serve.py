@@ -237,7 +237,8 @@ def test_page_in_a_browser_reloads_the_issue(
     """In Chromium, the page's script hears the change and reloads the iframe by itself."""
     page = browser.page(width=1000, height=900)
     page.goto(preview_server.url + "?width=375")
-    frame_text = "document.getElementById('issue').contentDocument.body.innerText"
+    # While the iframe reloads its document has no body for a moment: read that as "".
+    frame_text = "document.getElementById('issue').contentDocument?.body?.innerText"
     deadline = time.monotonic() + 10
     while "in this issue" not in (page.evaluate(f"({frame_text}) || ''") or "").lower():
         assert time.monotonic() < deadline, "the issue never showed in the iframe"
