@@ -18,9 +18,11 @@ after signing without breaking it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -170,7 +172,19 @@ class Signer:
         CRLF the SMTP client turns it into, and a body without a final CRLF as ending
         with the one the client adds.
         """
-        head, body = split_message(crlf_line_ends(message))
+        return self.header(message) + message
+
+    def header(self, message: bytes) -> bytes:
+        """The DKIM-Signature header `sign` puts before `message`, CRLF included."""
+        return self.prepare(message)()
+
+    def prepare(self, message: bytes, *, crlf_only: bool = False) -> Callable[[], bytes]:
+        """All of `sign` but the key operation, which the returned function does: it
+        returns the DKIM-Signature header of `message`, CRLF included. That function
+        holds the GIL only for a few microseconds (`cryptography` lets go of it while it
+        signs), so threads can run it beside the sending loop. `crlf_only`: `message` is
+        known to have no bare CR or LF, which spares looking for them."""
+        head, body = split_message(message if crlf_only else crlf_line_ends(message))
         body_hash = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest())
         stamp = b"%d" % time.time()
         # h= names every header whether present or not, so that none can be added later;
@@ -178,10 +192,14 @@ class Signer:
         # signature header is hashed last, relaxed, with b= empty and no final CRLF
         # (RFC 6376 §3.7).
         data = select_headers(head, self._names) + _fill(self._relaxed, stamp, body_hash)
-        signature = base64.b64encode(self._sign(hashlib.sha256(data).digest()))
-        header = _fill(self._header, stamp, body_hash)
+        return functools.partial(
+            self._header_with, _fill(self._header, stamp, body_hash), hashlib.sha256(data).digest()
+        )
+
+    def _header_with(self, header: bytes, digest: bytes) -> bytes:
+        signature = base64.b64encode(self._sign(digest))
         folded = b"\r\n ".join(signature[i : i + 72] for i in range(0, len(signature), 72))
-        return header + folded + b"\r\n" + message
+        return header + folded + b"\r\n"
 
     def _sign(self, digest: bytes) -> bytes:
         """The signature over the SHA-256 `digest` of the canonicalized headers."""

@@ -8,6 +8,7 @@ and the randomness come in as arguments.
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -302,6 +303,8 @@ class Composer:
         now: datetime,
         sign: Callable[[bytes], bytes] | None = None,
     ) -> Outgoing:
+        """The message of `subscriber` dated `now`; `sign` gives the header lines to put
+        before the message's bytes (its DKIM-Signature)."""
         values = self.values(subscriber, links)
         missing = self.keys - values.keys()
         for key in missing:
@@ -357,9 +360,12 @@ class Composer:
         personal = to + message_id + "".join(uris)
         safe = safe and self.static_safe and "\r" not in personal and "\n" not in personal
         safe = safe and data.endswith(b"\r\n")
-        if sign is not None:
-            signed = sign(data)
-            added = signed[: len(signed) - len(data)]
-            safe = safe and signed.endswith(data) and data_safe(added)
-            data = signed
-        return Outgoing(self.config.sender.address, subscriber.email, message_id, data, safe)
+        message = Outgoing(self.config.sender.address, subscriber.email, message_id, data, safe)
+        return message if sign is None else with_header(message, sign(data))
+
+
+def with_header(message: Outgoing, header: bytes) -> Outgoing:
+    """`message` with `header` (whole header lines ending in CRLF, as a DKIM-Signature)
+    put before it; still `data_safe` if it was and the added lines are."""
+    safe = message.data_safe and header.endswith(b"\r\n") and data_safe(header)
+    return dataclasses.replace(message, data=header + message.data, data_safe=safe)

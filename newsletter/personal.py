@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from newsletter.config import Config
-from newsletter.message import Composer, Links, Outgoing
+from newsletter.message import Composer, Links, Outgoing, with_header
 from newsletter.model import Digest, Subscriber
 from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
 
@@ -81,11 +81,25 @@ class Personalizer:
             u.mailto(config, token),
         )
 
-    def composer_for(self, subscriber: Subscriber) -> Callable[[datetime], Outgoing]:
+    def composer_for(
+        self, subscriber: Subscriber, *, signed: bool = True
+    ) -> Callable[[datetime], Outgoing]:
+        """The message of `subscriber` at a given time; DKIM-signed if configured, unless
+        `signed` is False (see `sign`)."""
         _, composer = self.audience(subscriber)
         links = self.links(subscriber)
-        sign = self.signer.sign if self.signer is not None else None
+        sign = self.signer.header if self.signer is not None and signed else None
         return lambda now: composer.compose(subscriber, links, now, sign)
+
+    def sign_later(self, message: Outgoing) -> Callable[[], Outgoing]:
+        """`message` DKIM-signed in two steps: the canonicalization and the hashing here,
+        and the key operation by the function returned, which threads can run beside the
+        sending loop (see `newsletter.delivery.ahead`). Without `dkim:`, `message` as is."""
+        if self.signer is None:
+            return lambda: message
+        # A data_safe message has CRLF line ends only.
+        header = self.signer.prepare(message.data, crlf_only=message.data_safe)
+        return lambda: with_header(message, header())
 
     def web_version(self) -> str:
         """The issue as a web page: every section, no personal data."""
