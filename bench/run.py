@@ -90,6 +90,8 @@ class Results:
     clients: list[dict[str, float | str]] = field(default_factory=list)
     clients_source_rate: float = 0.0
     clients_count: int = 0
+    one_send: float = 0.0  # `newsletter send` to one subscriber: the fixed start of a send
+    python_start: float = 0.0  # `python -c pass`, measured beside it
 
 
 def say(text: str) -> None:
@@ -161,6 +163,13 @@ def bench_send(
 ) -> None:
     first = common.subscribers_yaml(1).split("email: ")[1].split()[0]
     with common.smtp_sink() as port:
+        # What every send costs whatever the list: Python, the imports, the issue built
+        # and rendered, the ledger, one connection and one message.
+        say("send: 1 subscriber (the fixed start)")
+        common.write_subscribers(folder, 1)
+        results.one_send = send_best(folder, port, results.concurrency, max(3, repeat))[0].seconds
+        python = best(max(3, repeat), lambda: common.measure([sys.executable, "-c", "pass"]))
+        results.python_start = python.seconds
         for n in sizes:
             common.write_subscribers(folder, n)
             if not results.message_bytes:
@@ -365,15 +374,21 @@ def render(results: Results) -> str:
             "",
             "### Growth",
             "",
-            "| subscribers | wall | µs per subscriber | peak RSS | reading the list alone | its peak RSS | RSS beyond the list |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "Per added subscriber: the wall time a size adds over the size before it (the",
+            f"first over a send to one subscriber, {results.one_send:.2f} s), divided by the",
+            "subscribers it adds. Per subscriber: the whole command divided by the list.",
+            "",
+            "| subscribers | wall | µs per added subscriber | µs per subscriber | peak RSS | reading the list alone | its peak RSS | RSS beyond the list |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for r in results.sends:
+        for r, added in zip(results.sends, _marginal(results), strict=True):
             out.append(
-                f"| {r.subscribers:,} | {r.seconds:.2f} s | {1e6 * r.seconds / r.subscribers:,.0f} | "
+                f"| {r.subscribers:,} | {r.seconds:.2f} s | {added:,.0f} | "
+                f"{1e6 * r.seconds / r.subscribers:,.0f} | "
                 f"{r.max_rss_mb:.0f} MB | {r.load_seconds:.2f} s | {r.load_rss_mb:.0f} MB | "
                 f"{r.max_rss_mb - r.load_rss_mb:+.0f} MB |"
             )
+        out += _bound(results)
         bad = [r for r in results.sends if r.delivered != r.subscribers]
         for r in bad:
             out.append(f"\nWARNING: {r.subscribers:,} subscribers but {r.delivered:,} delivered.")
@@ -441,6 +456,43 @@ def render(results: Results) -> str:
         ]
         out += results.profile
     return "\n".join(out)
+
+
+def _marginal(results: Results) -> list[float]:
+    """µs each size adds per subscriber over the size before it (the first: over one)."""
+    out, before, seconds = [], 1, results.one_send
+    for r in results.sends:
+        out.append(1e6 * (r.seconds - seconds) / max(1, r.subscribers - before))
+        before, seconds = r.subscribers, r.seconds
+    return out
+
+
+def _bound(results: Results) -> list[str]:
+    """Half of smtp-source's rate as a time budget for the whole command, against the
+    fixed start measured in the same run: what is left for the messages themselves."""
+    if not results.one_send:
+        return []
+    out = [
+        "",
+        "### What half of smtp-source's rate leaves for the messages",
+        "",
+        "Half of smtp-source's rate means the whole `newsletter send` within twice",
+        f"smtp-source's time. A send to one subscriber takes {results.one_send:.2f} s "
+        f"(`python -c pass`: {results.python_start:.2f} s);",
+        "what is left of the budget after it is for the messages.",
+        "",
+        "| subscribers | budget | fixed start | left for the messages | µs per message allowed | ours per added subscriber |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r, added in zip(results.sends, _marginal(results), strict=True):
+        budget = 2 * r.subscribers / r.source_rate
+        left = budget - results.one_send
+        allowed = f"{1e6 * left / (r.subscribers - 1):,.0f}" if left > 0 else "none"
+        out.append(
+            f"| {r.subscribers:,} | {budget:.2f} s | {results.one_send:.2f} s | {left:+.2f} s | "
+            f"{allowed} | {added:,.0f} |"
+        )
+    return out
 
 
 def sizes_of(text: str) -> list[int]:

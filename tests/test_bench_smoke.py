@@ -34,7 +34,9 @@ def test_quick_benchmark_prints_every_table() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    for title in ("Send throughput", "Growth", "With DKIM signing", "Build", "Startup"):
+    titles = ("Send throughput", "Growth", "What half of smtp-source's rate leaves for the")
+    for title in (*titles, "With DKIM signing", "Build", "Startup"):
         assert f"### {title}" in out
+    assert "µs per added subscriber" in out
     assert "rsa-sha256" in out and "ed25519-sha256" in out
     assert "WARNING" not in out  # every subscriber was delivered
