@@ -40,3 +40,32 @@ def test_quick_benchmark_prints_every_table() -> None:
     assert "µs per added subscriber" in out
     assert "rsa-sha256" in out and "ed25519-sha256" in out
     assert "WARNING" not in out  # every subscriber was delivered
+
+
+@pytest.mark.skipif(not _postfix_tools(), reason="needs Postfix's smtp-sink")
+@pytest.mark.skipif(not shutil.which("cc"), reason="needs a C compiler for bench/slow_sync.c")
+def test_disk_sync_benchmark_prints_a_row_per_disk_and_connection_count() -> None:
+    """bench/disk_sync.py builds its slow-fsync library, sends on this disk and on the
+    slowed one, and prints one row for each."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "disk_sync.py"),
+            "--subscribers",
+            "40",
+            "--delays",
+            "0,500",
+            "--connections",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=110,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [
+        line for line in done.stdout.splitlines() if line.startswith("| ") and "msg/s" not in line
+    ]
+    assert [row.split(" | ")[:2] for row in rows] == [["| this disk", "2"], ["| +0.5 ms", "2"]]
