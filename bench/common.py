@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,15 +92,30 @@ def newsletter_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "newsletter", *args]
 
 
+# The day of the sample issue in every benchmark folder: its articles are dated by their
+# files' times, set to noon that day, so that a run going past midnight sends the same issue.
+DAY = "2026-01-15"
+
+
 def make_folder(parent: Path, name: str = "letter") -> Path:
-    """A fresh newsletter folder made by `newsletter init` (the sample issue, unchanged)."""
+    """A fresh newsletter folder made by `newsletter init` (the sample issue, unchanged,
+    its articles dated DAY)."""
     target = parent / name
     done = subprocess.run(
         newsletter_cmd("init", str(target)), env=child_env(), capture_output=True, cwd=parent
     )
     if done.returncode != 0:
         raise RuntimeError(f"newsletter init failed: {done.stderr.decode()}")
+    date_articles(target)
     return target
+
+
+def date_articles(folder: Path) -> None:
+    """Date every article of `folder` at noon on DAY (articles without a date of their
+    own are dated by their file's time)."""
+    noon = datetime.fromisoformat(f"{DAY}T12:00:00+00:00").timestamp()
+    for article in (folder / "articles").iterdir():
+        os.utime(article, (noon, noon))
 
 
 def subscribers_yaml(count: int) -> str:
@@ -170,8 +186,6 @@ def send_window(folder: Path, ledger: str = "ledger.sqlite3") -> tuple[float, in
         ).fetchone()
     finally:
         db.close()
-    from datetime import datetime
-
     seconds = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
     return seconds, int(delivered)
 

@@ -45,7 +45,8 @@ def send(folder: Path, port: int, connections: int, env: dict[str, str]) -> floa
     """Seconds of one `newsletter send` to every subscriber, from a fresh ledger."""
     common.reset_state(folder)
     cmd = common.newsletter_cmd(
-        "-q", "-C", str(folder), "send", "--rate", "0", "--concurrency", str(connections),
+        "-q", "-C", str(folder), "send", "--date", common.DAY, "--rate", "0",
+        "--concurrency", str(connections),
         "--smtp-url", f"smtp://127.0.0.1:{port}",
     )  # fmt: skip
     done = common.measure(cmd, env=env)

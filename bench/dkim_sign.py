@@ -59,7 +59,9 @@ def sample_message() -> bytes:
     with tempfile.TemporaryDirectory() as parent:
         folder = common.make_folder(Path(parent))
         done = subprocess.run(
-            common.newsletter_cmd("-C", str(folder), "preview", "--format", "eml"),
+            common.newsletter_cmd(
+                "-C", str(folder), "preview", "--date", common.DAY, "--format", "eml"
+            ),
             env=common.child_env(),
             capture_output=True,
             check=True,

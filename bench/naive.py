@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+import common
 import css_inline
 import yaml
 
@@ -30,7 +31,7 @@ from newsletter.unsubscribe import load_secret, make_token, unsubscribe_url
 
 def main(root: Path, port: int, count: int) -> dict[str, Any]:
     folder = Folder(root, root / "newsletter.yaml")
-    issue = load_issue(folder, None)
+    issue = load_issue(folder, common.DAY)
     config, digest = issue.config, issue.digest
     env = Renderer(config, folder.templates_dir).env
     html_template = env.get_template("email.html.j2")

@@ -109,7 +109,8 @@ def send_once(
 ) -> tuple[common.Measured, float, int]:
     common.reset_state(folder)
     cmd = common.newsletter_cmd(
-        "-q", "-C", str(folder), "send", "--rate", "0", "--concurrency", str(concurrency),
+        "-q", "-C", str(folder), "send", "--date", common.DAY, "--rate", "0",
+        "--concurrency", str(concurrency),
         "--smtp-url", f"smtp://127.0.0.1:{port}", *extra,
     )  # fmt: skip
     measured = common.measure(cmd)
@@ -131,7 +132,15 @@ def send_best(
 def message_size(folder: Path, email: str) -> int:
     shown = common.measure(
         common.newsletter_cmd(
-            "-C", str(folder), "preview", "--format", "eml", "--subscriber", email
+            "-C",
+            str(folder),
+            "preview",
+            "--date",
+            common.DAY,
+            "--format",
+            "eml",
+            "--subscriber",
+            email,
         )
     )
     return len(shown.stdout.encode())
@@ -265,7 +274,10 @@ def bench_build(results: Results, parent: Path, count: int, repeat: int) -> None
     for path in (folder / "articles").iterdir():
         path.unlink()
     write_articles(folder / "articles", count)
-    cmd = common.newsletter_cmd("-C", str(folder), "build", "--format", "json")
+    common.date_articles(folder)
+    cmd = common.newsletter_cmd(
+        "-C", str(folder), "build", "--date", common.DAY, "--format", "json"
+    )
     measured = best(repeat, lambda: common.measure(cmd))
     if measured.returncode not in (0, 1):
         raise RuntimeError(f"newsletter build failed:\n{measured.stderr[-3000:]}")
@@ -310,6 +322,8 @@ def bench_profile(results: Results, folder: Path, n: int, concurrency: int) -> N
         ]
         cmd += [
             "send",
+            "--date",
+            common.DAY,
             "--rate",
             "0",
             "--concurrency",
