@@ -85,7 +85,7 @@ class Personalizer:
         self, subscriber: Subscriber, *, signed: bool = True
     ) -> Callable[[datetime], Outgoing]:
         """The message of `subscriber` at a given time; DKIM-signed if configured, unless
-        `signed` is False (see `sign`)."""
+        `signed` is False (then see `sign_later`)."""
         _, composer = self.audience(subscriber)
         links = self.links(subscriber)
         sign = self.signer.header if self.signer is not None and signed else None
