@@ -6,7 +6,6 @@ the network and the signals. Everything it calls is pure or behind a Transport.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.delivery.ledger import Ledger, Record, State, ledger_path, unwritable
-from newsletter.errors import DeliveryError, EmptyIssueError, InputError, RunAbortedError
+from newsletter.errors import EmptyIssueError, InputError, RunAbortedError
 
 #: From this many recipients on, delivery records are committed by a process of their own
 #: (newsletter/delivery/writer.py) instead of on the sending loop; below it, the few
@@ -287,7 +286,7 @@ async def _drive(
 ) -> Tally:
     import asyncio
 
-    from newsletter.delivery.writer import LedgerWriter
+    from newsletter.delivery.writer import LedgerWriter, WriterNotStarted
 
     loop = asyncio.get_running_loop()
 
@@ -315,8 +314,13 @@ async def _drive(
     finally:
         writer = None
         if starting is not None:
-            with contextlib.suppress(DeliveryError):  # it never started: nothing went to it
+            try:
                 writer = await starting
+            except WriterNotStarted as error:  # nothing went to it: all committed here
+                report.warnings.append(
+                    "the ledger's writer process did not start, so this run committed its "
+                    f"records itself, which is slower on a disk that syncs slowly ({error.why})"
+                )
         if writer is not None:
             await writer.close()  # every record handed over is committed before the end
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -39,6 +39,14 @@ from newsletter.delivery.ledger import Ledger, Record, row, unwritable
 from newsletter.errors import DeliveryError
 
 
+class WriterNotStarted(DeliveryError):
+    """The child did not start or could not open the ledger; `why` is what it said."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(str(unwritable(path, why)))
+        self.why = why
+
+
 class LedgerWriter:
     """The sending side: hands records to the child and waits for their commit."""
 
@@ -55,16 +63,19 @@ class LedgerWriter:
 
     @classmethod
     async def start(cls, path: Path, day: date) -> LedgerWriter:
-        """The child started, with the ledger open (DeliveryError if it cannot be)."""
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-P",  # not the working directory first: a `newsletter.py` there is not this package
-            "-m",
-            "newsletter.delivery.writer",
-            str(path),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
+        """The child started, with the ledger open (WriterNotStarted if it cannot be)."""
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-P",  # not the working directory first: a `newsletter.py` there is not this package
+                "-m",
+                "newsletter.delivery.writer",
+                str(path),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        except OSError as error:  # no interpreter to start
+            raise WriterNotStarted(path, str(error)) from error
         assert process.stdout is not None
         ready = await process.stdout.readline()
         if ready != b"ok 0\n":
@@ -72,7 +83,7 @@ class LedgerWriter:
                 process.kill()
             await process.wait()
             why = ready[6:].decode("utf-8", "replace").strip() if ready else "it did not start"
-            raise unwritable(path, why)
+            raise WriterNotStarted(path, why)
         return cls(process, path, day)
 
     def submit(self, record: Record) -> asyncio.Future[None]:

@@ -16,7 +16,7 @@ from newsletter import send as send_module
 from newsletter.delivery.ledger import Ledger, Record, State
 from newsletter.delivery.writer import LedgerWriter
 from newsletter.errors import DeliveryError
-from tests.delivery.conftest import emails, ledger, send, write_subscribers
+from tests.delivery.conftest import emails, ledger, send, send_here, write_subscribers
 from tests.delivery.faulty import FaultyServer
 
 DAY = date(2026, 1, 15)
@@ -164,3 +164,25 @@ def test_the_writer_starts_beside_a_script_named_newsletter_py(
     db = sqlite3.connect(tmp_path / "ledger.sqlite3")
     assert db.execute("SELECT email FROM deliveries").fetchall() == [("ada@example.com",)]
     db.close()
+
+
+@pytest.mark.usefixtures("writer_always")
+def test_a_writer_that_cannot_start_leaves_the_commits_to_the_send_and_says_so(
+    letter: Path, server: FaultyServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the child process cannot even import the package, the send commits every
+    record itself, and its report carries a warning saying so instead of only running
+    slower."""
+    broken = tmp_path / "broken" / "newsletter"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('this is not the package')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken.parent))  # the child's first place to look
+    readers = emails(40)
+    write_subscribers(letter, readers)
+    report = send_here(letter, server.url)
+    assert report.exit_code == 0
+    assert sorted(server.handler.recipients()) == readers
+    assert {row.state for row in ledger(letter).values()} == {"delivered"}
+    assert len(ledger(letter)) == len(readers)
+    [warning] = [w for w in report.warnings if "writer process did not start" in w]
+    assert "committed its records itself" in warning
