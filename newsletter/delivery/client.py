@@ -278,10 +278,11 @@ class _Stream:
                 mail, rcpt, go = replies[0], replies[1], replies[2]
                 if mail.code // 100 != 2 or rcpt.code // 100 != 2 or go.code != 354:
                     self.done.set_result([replies.popleft() for _ in range(3)])
-                elif (after := self.after) is None or _ready(after):
-                    self._write_data()
-                elif after.done():
-                    _raise_into(self.done, after)
+                elif (after := self.after) is None or after.done():
+                    if (failure := _failure(after)) is None:
+                        self._write_data()
+                    else:
+                        self.done.set_exception(failure)
                 else:
                     self.state = _WAITING
                     protocol.after = after
@@ -353,31 +354,19 @@ class _Stream:
     def _after_done(self, after: asyncio.Future[None]) -> None:
         if self.state != _WAITING or self.done.done():
             return
-        if _ready(after):
+        if (failure := _failure(after)) is None:
             self._write_data()
             self.advance()
         else:
-            _raise_into(self.done, after)
+            self.done.set_exception(failure)
 
 
-def _raise_into(future: asyncio.Future[list[Reply] | None], after: asyncio.Future[None]) -> None:
-    """Fail `future` with what `after` failed with."""
-    future.set_exception(asyncio.CancelledError() if after.cancelled() else after.exception())  # type: ignore[arg-type]
-
-
-def _ready(after: asyncio.Future[None] | None) -> bool:
-    """Whether data held back until `after` may go: it is done and did not fail."""
-    return after is None or (after.done() and not after.cancelled() and after.exception() is None)
-
-
-def _raise_failure(after: asyncio.Future[None] | None) -> None:
-    """Raise what `after` failed with, if it did."""
-    if after is not None and after.done():
-        if after.cancelled():
-            raise asyncio.CancelledError
-        error = after.exception()
-        if error is not None:
-            raise error
+def _failure(after: asyncio.Future[None] | None) -> BaseException | None:
+    """What `after` failed with (CancelledError if it was cancelled): None while it is not
+    done, or once it succeeded, when the data held back for it may go."""
+    if after is None or not after.done():
+        return None
+    return asyncio.CancelledError() if after.cancelled() else after.exception()
 
 
 class SmtpClient:
@@ -519,9 +508,9 @@ class SmtpClient:
                 raise ReplyError(("MAIL", "RCPT", "DATA")[len(replies) - 1], replies[-1])
         if after is not None and not after.done():
             await asyncio.wait((after,), timeout=None)
-        if not _ready(after):
+        if (failure := _failure(after)) is not None:
             self.close()
-            _raise_failure(after)
+            raise failure
         protocol.write(wire)
         (reply,) = await protocol.read(1, self.timeout)
         if reply.code // 100 != 2:
