@@ -12,7 +12,7 @@ import signal
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ WRITER_FROM = 500
 # at once.
 if TYPE_CHECKING:
     from newsletter.config import Config
+    from newsletter.delivery.ahead import SignedAhead
     from newsletter.delivery.engine import Engine, Job, Tally
     from newsletter.delivery.smtp_url import SmtpTarget
     from newsletter.delivery.transport import Transport
@@ -174,7 +175,6 @@ def _run(
 ) -> SendReport:
     import asyncio
 
-    from newsletter.delivery.ahead import SignedAhead
     from newsletter.delivery.engine import Engine, GroupCommitter
     from newsletter.delivery.pipelined import PipelinedTransport
     from newsletter.delivery.transport import NullTransport
@@ -254,8 +254,7 @@ def _run(
             f"`newsletter send --date {digest.date}` again."
         ) from None
     finally:
-        if isinstance(jobs, SignedAhead):
-            jobs.close()
+        jobs.close()  # with DKIM ahead, the signing threads go too
         report.seconds = time.monotonic() - started
         if run_id is not None and ledger is not None:
             ledger.end_run(run_id, datetime.now(UTC), outcome)
@@ -264,7 +263,7 @@ def _run(
 
 def _jobs(
     personalizer: Personalizer, recipients: list[Subscriber], concurrency: int, rate: float
-) -> Iterator[Job]:
+) -> Generator[Job, None, None] | SignedAhead:
     """A job per recipient. With an RSA DKIM key, threads sign a few messages ahead of
     the loop on every core: an RSA signature costs more than all the rest of a message.
     (An Ed25519 one costs less than handing it to a thread: signed on the loop.)"""
