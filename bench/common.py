@@ -174,6 +174,25 @@ def remove_dkim(folder: Path) -> None:
     config.write_text(text.partition("\ndkim:\n")[0].rstrip("\n") + "\n", encoding="utf-8")
 
 
+def send_once(
+    folder: Path, port: int, concurrency: int, env: dict[str, str] | None = None
+) -> tuple[Measured, float, int]:
+    """One `newsletter send --rate 0` of DAY's issue to every subscriber of `folder`, from
+    a fresh ledger: the process measured, its sending phase and the deliveries recorded."""
+    reset_state(folder)
+    cmd = newsletter_cmd(
+        "-q", "-C", str(folder), "send", "--date", DAY, "--rate", "0",
+        "--concurrency", str(concurrency), "--smtp-url", f"smtp://127.0.0.1:{port}",
+    )  # fmt: skip
+    measured = measure(cmd, env=env)
+    if measured.returncode != 0:
+        raise RuntimeError(
+            f"newsletter send failed ({measured.returncode}):\n{measured.stderr[-3000:]}"
+        )
+    sending, delivered = send_window(folder)
+    return measured, sending, delivered
+
+
 def send_window(folder: Path, ledger: str = "ledger.sqlite3") -> tuple[float, int]:
     """From the ledger: seconds between the run's start and end, and deliveries recorded."""
     db = sqlite3.connect(folder / ".newsletter" / ledger)

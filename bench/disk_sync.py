@@ -41,20 +41,6 @@ def build_library(out: Path) -> Path | None:
     return library
 
 
-def send(folder: Path, port: int, connections: int, env: dict[str, str]) -> float:
-    """Seconds of one `newsletter send` to every subscriber, from a fresh ledger."""
-    common.reset_state(folder)
-    cmd = common.newsletter_cmd(
-        "-q", "-C", str(folder), "send", "--date", common.DAY, "--rate", "0",
-        "--concurrency", str(connections),
-        "--smtp-url", f"smtp://127.0.0.1:{port}",
-    )  # fmt: skip
-    done = common.measure(cmd, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"newsletter send failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.seconds
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -92,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                     env.update(LD_PRELOAD=str(library), SLOW_SYNC_US=str(delay))
                 for c in connections:
                     print(f"fsync +{delay} µs, {c} connections", file=sys.stderr, flush=True)
-                    seconds = min(send(folder, port, c, env) for _ in range(args.repeat))
+                    runs = [common.send_once(folder, port, c, env) for _ in range(args.repeat)]
+                    seconds = min(measured.seconds for measured, _, _ in runs)
                     rows.append((delay, c, n / seconds))
     finally:
         shutil.rmtree(parent, ignore_errors=True)

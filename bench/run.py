@@ -114,28 +114,10 @@ def best(repeat: int, run: Callable[[], common.Measured]) -> common.Measured:
     return min(runs, key=lambda m: m.seconds)
 
 
-def send_once(
-    folder: Path, port: int, concurrency: int, extra: tuple[str, ...] = ()
-) -> tuple[common.Measured, float, int]:
-    common.reset_state(folder)
-    cmd = common.newsletter_cmd(
-        "-q", "-C", str(folder), "send", "--date", common.DAY, "--rate", "0",
-        "--concurrency", str(concurrency),
-        "--smtp-url", f"smtp://127.0.0.1:{port}", *extra,
-    )  # fmt: skip
-    measured = common.measure(cmd)
-    if measured.returncode != 0:
-        raise RuntimeError(
-            f"newsletter send failed ({measured.returncode}):\n{measured.stderr[-3000:]}"
-        )
-    sending, delivered = common.send_window(folder)
-    return measured, sending, delivered
-
-
 def send_best(
     folder: Path, port: int, concurrency: int, repeat: int
 ) -> tuple[common.Measured, float, int]:
-    runs = [send_once(folder, port, concurrency) for _ in range(repeat)]
+    runs = [common.send_once(folder, port, concurrency) for _ in range(repeat)]
     return min(runs, key=lambda r: r[0].seconds)
 
 
@@ -201,7 +183,7 @@ def bench_send(
             sink_ours = sink_source = wall_ours = wall_source = 0.0
             for _ in range(repeat):
                 sink_before, started = common.sink_cpu(port), time.perf_counter()
-                ours.append(send_once(folder, port, results.concurrency))
+                ours.append(common.send_once(folder, port, results.concurrency))
                 sink_ours += common.sink_cpu(port) - sink_before
                 wall_ours += time.perf_counter() - started
                 sink_before, started = common.sink_cpu(port), time.perf_counter()
