@@ -14,6 +14,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Image:
+    """An item's lead image: linked from where it is published, never embedded."""
+
+    url: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     """One incoming article after cleaning, before it joins a digest."""
 
@@ -27,6 +37,8 @@ class Article:
     author: str | None = None
     published: datetime | None = None  # timezone-aware when known
     tags: tuple[str, ...] = ()
+    image: Image | None = None  # the lead image, when the source names one
+    language: str | None = None  # BCP 47 tag, e.g. "en", "fr", "zh"
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Item:
     reading_minutes: int
     article_ids: tuple[str, ...]
     tags: tuple[str, ...] = ()
+    image: Image | None = None
 
     @property
     def links(self) -> tuple[str, ...]:
