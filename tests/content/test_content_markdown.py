@@ -50,7 +50,7 @@ def test_markdown_markup_is_stripped_and_text_kept() -> None:
 
 def test_markdown_text_is_repaired() -> None:
     """Markdown text gets the same character repair as scraped text."""
-    assert clean_markdown("Itâ€™s “fine”") == ('It\'s "fine"',)
+    assert clean_markdown("Itâ€™s “fine”") == ("It’s “fine”",)
 
 
 def _all_inline_rules(text: str) -> str:
