@@ -41,6 +41,7 @@ class CleanText:
     credits: tuple[str, ...] = ()  # photo captions and credits
     highlights: tuple[str, ...] = ()  # teaser bullets that preceded the body
     subheadings: tuple[str, ...] = ()  # section headings found inside the body
+    language: str | None = None  # BCP 47 tag: the one given, else the one detected
 
     @property
     def body(self) -> str:
@@ -182,7 +183,7 @@ def _pick_source(candidates: list[str]) -> str | None:
     return None
 
 
-def clean_scraped(text: str) -> CleanText:
+def clean_scraped(text: str, language: str | None = None) -> CleanText:
     """Turn raw scraped text into a headline, body paragraphs and metadata.
 
     >>> c = clean_scraped("Rain Returns\\nMost read\\nBy Ann Lee\\nRain fell on the city today.")
@@ -191,8 +192,14 @@ def clean_scraped(text: str) -> CleanText:
 
     The headline is the first line that is neither furniture nor a byline and is
     short enough to be one; it is "" when the text starts straight with prose.
+    `language` (BCP 47) is detected from the text when not given; it picks the
+    character repair rules (French no-break spaces).
     """
-    lines = _join_wrapped(repair(text).split("\n"))
+    if language is None:
+        from newsletter.content.langid import detect
+
+        language = detect(text)
+    lines = _join_wrapped(repair(text, language).split("\n"))
     seen: set[str] = set()
     unique: list[str] = []
     for line in lines:
@@ -300,6 +307,7 @@ def clean_scraped(text: str) -> CleanText:
         credits=tuple(credits),
         highlights=tuple(highlights),
         subheadings=tuple(subheadings),
+        language=language,
     )
 
 

@@ -46,7 +46,7 @@ def stopwords(code: str | None) -> frozenset[str]:
     table = language(code)
     if table is None or not table.stoplist:
         return frozenset()
-    import justext
+    import justext  # type: ignore[import-untyped]
 
     return frozenset(justext.get_stoplist(table.stoplist))
 
@@ -81,7 +81,7 @@ def _by_stopwords(words: list[str]) -> str | None:
 
 def _by_model(text: str) -> str | None:
     try:
-        import py3langid
+        import py3langid  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - a dependency, but never worth an issue
         return None
     code, _ = py3langid.classify(text[:5000])

@@ -16,21 +16,21 @@ from newsletter.content.languages import alternation, compile_category
 __all__ = [
     "byline_author",
     "byline_source",
-    "is_about_author",
-    "is_cjk",
-    "masthead_name",
-    "staff_source",
     "credit_of",
     "ends_sentence",
+    "is_about_author",
     "is_boilerplate",
     "is_bullet",
     "is_caption_marker",
+    "is_cjk",
     "is_date_line",
     "is_heading_like",
     "is_paragraph_like",
     "is_title_case",
     "looks_like_name",
+    "masthead_name",
     "source_names",
+    "staff_source",
     "strip_bullet",
     "strip_caption_marker",
     "table_cells",
@@ -135,9 +135,7 @@ _CREDIT_TAIL = re.compile(
     r"\b[^)]{0,60}\)\s*$",
     re.I | re.X,
 )
-_CREDIT_HEAD = compile_category(
-    "captions", r"(?:^|[.!?)]\s+|[|/]\s*){}s?\s*(?:by\b|:|/|©)\s*\S"
-)
+_CREDIT_HEAD = compile_category("captions", r"(?:^|[.!?)]\s+|[|/]\s*){}s?\s*(?:by\b|:|/|©)\s*\S")
 _CREDIT_AGENCY = re.compile(
     r"(?:[/|]\s*|\b(?:photo|image|picture):?\s*)"
     r"(?:getty(?:\ images)?|reuters|afp|ap(?:\ photo)?|shutterstock|epa|xinhua|vcg|alamy"

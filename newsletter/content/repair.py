@@ -167,9 +167,7 @@ def repair(text: str, language: str | None = None) -> str:
                 text = _french_spaces(text, typography, bool(table.elision))
                 if table.nbsp_before or table.nbsp_after:
                     replacement = _NBSP  # the space such a language loses is a no-break one
-            text = _INNER.sub(
-                lambda m: "?" if _in_url(m.string, m.start()) else replacement, text
-            )
+            text = _INNER.sub(lambda m: "?" if _in_url(m.string, m.start()) else replacement, text)
             text = _TRAILING.sub("", text)
     text = _SPACES.sub(_space, text)
     lines = [line.strip() for line in text.split("\n")]
