@@ -52,6 +52,7 @@ class DigestSettings:
     summary_sentences: int = 3
     subject: str | None = None  # a template such as "{name} #{number}: {top}"
     subjects: dict[str, str] = field(default_factory=dict)  # per-date overrides
+    images: bool = True  # each item links its lead article's image, when it has one
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ class _Reader:
             "summary_sentences": self.number(int, 1),
             "subject": self.string,
             "subjects": self.string_map,
+            "images": self.boolean,
         }
         return DigestSettings(**self.fields(node, spec, set()))
 

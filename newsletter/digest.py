@@ -53,7 +53,7 @@ def build_digest(
     sentences = settings.summary_sentences
 
     def summarized(item: Item) -> Item:
-        summary, line = _summary(leads[id(item)], sentences)
+        summary, line = _summary(leads[id(item)], sentences, config.language)
         return replace(item, summary=summary, teaser=line)
 
     sections = tuple(
@@ -75,13 +75,16 @@ def _candidate(article: Article) -> _Candidate:
     return _Candidate(article, quality)
 
 
-def _summary(article: Article, sentences: int) -> tuple[str, str]:
+def _summary(article: Article, sentences: int, language: str | None) -> tuple[str, str]:
     """The summary and teaser an item shows: the article's own summary, else its
-    extract. Only the article that leads an item is summarized."""
+    extract, in the article's language (the newsletter's when the article has none).
+    Only the article that leads an item is summarized."""
     if article.summary:
         return article.summary, teaser(article.summary)
     paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
-    summary = summarize(paragraphs, sentences=sentences, title=article.title)
+    summary = summarize(
+        paragraphs, sentences=sentences, title=article.title, language=article.language or language
+    )
     return summary.text, summary.teaser
 
 
@@ -114,7 +117,9 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
     # Without words in the body, an item is as long as its summary: the article's own,
     # since an extract of no paragraph is empty.
-    words = len(lead.article.body.split()) or len((lead.article.summary or "").split())
+    words = _words(lead.article.body) or _words(lead.article.summary or "")
+    # The image of the first article that has one (the lead's when it has one).
+    image = next((c.article.image for c in group if c.article.image), None)
     item = Item(
         title=lead.article.title,
         summary="",
@@ -125,8 +130,20 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
         reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
         article_ids=tuple(c.article.id for c in group),
         tags=tags,
+        image=image if config.digest.images else None,
     )
     return item, lead.article
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _words(text: str) -> int:
+    """Words for reading time: by spaces; two Chinese or Japanese characters make one."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> SectionRule:

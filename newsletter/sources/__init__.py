@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,12 +61,22 @@ def gather(config: Config, now: datetime | None = None) -> Gathered:
             found, failed = read_folder(config.root / source.location, config.timezone)
         else:
             feed = read[i]
-            found, failed = feed.articles, feed.failures
+            found, failed = [_with_language(a) for a in feed.articles], feed.failures
             if feed.fetched is not None:
                 fetched.append(feed.fetched)
         articles.extend(found)
         failures.extend(failed)
     return Gathered(tuple(articles), tuple(failures), tuple(fetched))
+
+
+def _with_language(article: Article) -> Article:
+    """A feed's article with the language its text is written in, when it has none."""
+    if article.language:
+        return article
+    from newsletter.content.langid import detect
+
+    text = f"{article.title}\n{article.body or article.summary or ''}"
+    return replace(article, language=detect(text))
 
 
 def feed_cache_dir(config: Config) -> Path:

@@ -21,7 +21,7 @@ from newsletter.config import SourceConfig
 from newsletter.content.lines import is_boilerplate
 from newsletter.content.repair import repair
 from newsletter.content.summarize import teaser
-from newsletter.model import Article, SourceFailure
+from newsletter.model import Article, Image, SourceFailure
 from newsletter.sources.fetch import MAX_FEED_BYTES, FeedCache, Fetched, FetchError, fetch
 
 __all__ = ["FeedRead", "feed_articles", "read_feed"]
@@ -168,7 +168,38 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         author=_plain(entry.get("author")),
         published=_when(entry) or now,
         tags=_tags(entry),
+        image=_entry_image(entry, link or location),
     )
+
+
+def _entry_image(entry: Any, base: str) -> Image | None:
+    """The entry's lead image: `media:content` or `media:thumbnail` of an image, else an
+    image enclosure, else the first image of its HTML; never a tracking pixel."""
+    from newsletter.content.images import image_of, lead_image
+
+    candidates = [*(entry.get("media_content") or ()), *(entry.get("media_thumbnail") or ())]
+    candidates += [e for e in entry.get("enclosures") or () if isinstance(e, dict)]
+    for media in candidates:
+        kind = str(media.get("type") or media.get("medium") or "image")
+        if not kind.startswith("image"):
+            continue
+        found = image_of(
+            media.get("url") or media.get("href"),
+            width=media.get("width"),
+            height=media.get("height"),
+            base=base,
+        )
+        if found:
+            return found
+    for field in ("content", "summary_detail"):
+        value = entry.get(field)
+        detail = value[0] if isinstance(value, list) and value else value
+        html = detail.get("value") if isinstance(detail, dict) else None
+        if isinstance(html, str) and "<img" in html:
+            found = lead_image(f"<article>{html}</article>", base)
+            if found:
+                return found
+    return None
 
 
 def _when(entry: Any) -> datetime | None:
