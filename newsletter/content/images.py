@@ -121,8 +121,8 @@ def lead_image(html: str, base: str = "") -> Image | None:
         )
         if found:
             return found
-    for path in (".//figure//img", ".//article//img"):
-        for img in tree.findall(path):
+    for path in ("//figure//img", "//article//img"):
+        for img in tree.xpath(path):
             found = image_of(
                 img.get("src") or img.get("data-src"),
                 alt=img.get("alt") or "",
