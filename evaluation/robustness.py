@@ -69,6 +69,107 @@ def measure() -> dict[str, Any]:
     return {"rows": rows, "ms": ms}
 
 
+def page(case: dict[str, Any]) -> str:
+    """The case as a web page: the lines above the headline in a header (banner text
+    in a plain <div>, short lines as buttons, breadcrumbs in a <nav>), the headline an
+    <h1>, every later line a <p>, <li> or table row inside the <article>, as sites
+    that print their furniture in the article flow do."""
+    from html import escape
+
+    lines = [line for line in case["text"].split("\n") if line.strip()]
+    at = lines.index(case["title"])
+    head = []
+    for line in lines[:at]:
+        if ">" in line or "›" in line:
+            crumbs = "".join(f'<a href="#">{escape(c.strip())}</a>' for c in line.split(">"))
+            head.append(f'<nav class="crumbs">{crumbs}</nav>')
+        elif len(line.split()) <= 3:
+            head.append(f"<button>{escape(line)}</button>")
+        else:
+            head.append(f"<div><p>{escape(line)}</p></div>")
+    body: list[str] = []
+    rows: list[str] = []
+    items: list[str] = []
+
+    def close() -> None:
+        if items:
+            body.append("<ol>" + "".join(items) + "</ol>")
+            items.clear()
+        if rows:
+            body.append("<table>" + "".join(rows) + "</table>")
+            rows.clear()
+
+    for line in lines[at + 1 :]:
+        text = line.strip()
+        if text[:2].rstrip(".").isdigit() and ". " in text[:4]:
+            items.append(f"<li>{escape(text.split('. ', 1)[1])}</li>")
+            continue
+        if " | " in text and "|" in text:
+            cells = "".join(f"<td>{escape(c.strip())}</td>" for c in text.split("|"))
+            rows.append(f"<tr>{cells}</tr>")
+            continue
+        close()
+        body.append(f"<p>{escape(text)}</p>")
+    close()
+    lang = case["language"]
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(case['title'])}</title></head><body>"
+        f"<header>{''.join(head)}</header><main><article><h1>{escape(case['title'])}</h1>"
+        f"{''.join(body)}</article></main></body></html>"
+    )
+
+
+def html_report() -> list[str]:
+    """HTML extraction on the cases rendered as pages: F1 against the gold body (the
+    extraction benchmark's word 4-grams), the headline, boilerplate left in the text."""
+    import trafilatura
+
+    from evaluation.extraction import scores
+    from newsletter.content.htmltext import extract_html
+
+    cases = load()
+    truth = {c["name"]: "\n".join(c["body"]) for c in cases}
+    pages = {c["name"]: page(c) for c in cases}
+
+    def ours(html: str) -> tuple[str, str]:
+        article = extract_html(html)
+        return (article.text, article.title or "") if article else ("", "")
+
+    def plain(precision: bool) -> Any:
+        def run(html: str) -> tuple[str, str]:
+            doc = trafilatura.bare_extraction(html, favor_precision=precision, with_metadata=True)
+            if doc is None:
+                return "", ""
+            data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+            return data.get("text") or "", data.get("title") or ""
+
+        return run
+
+    systems = [
+        ("ours: extract_html", ours),
+        ("trafilatura extract(), defaults", plain(False)),
+        ("trafilatura favor_precision=True", plain(True)),
+    ]
+    lines = [
+        f"HTML pages made of the same {len(cases)} cases (gold: their `body`)",
+        f"{'extractor':<36} {'P':>6} {'R':>6} {'F1':>6}  {'title':>5}  {'boiler':>6}",
+    ]
+    for name, run in systems:
+        out = {key: run(html) for key, html in pages.items()}
+        p, r, f = scores(truth, {k: v[0] for k, v in out.items()}, 4)
+        titles = sum(out[c["name"]][1] == c["title"] for c in cases)
+        leaked = sum(
+            1
+            for c in cases
+            if any(b.lower() in out[c["name"]][0].lower() for b in c["boilerplate"])
+        )
+        lines.append(
+            f"{name:<36} {p:6.3f} {r:6.3f} {f:6.3f}  {titles:>2}/{len(cases)}  {leaked:>3}/{len(cases)}"
+        )
+    return lines
+
+
 def _summary_line(label: str, result: dict[str, Any]) -> str:
     rows = result["rows"]
     n = len(rows)
@@ -137,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", type=Path, help="another checkout to score beside this one")
     args = parser.parse_args(argv)
     print("\n".join(report(args.against)))
+    print()
+    print("\n".join(html_report()))
 
 
 if __name__ == "__main__":

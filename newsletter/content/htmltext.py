@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from newsletter.content.langid import detect, normalize_tag
-from newsletter.content.repair import repair
+from newsletter.content.repair import repair, squash
 from newsletter.model import Image
 
 __all__ = ["FAVOR_PRECISION", "MIN_WORDS", "HtmlArticle", "extract_html", "page_language"]
@@ -43,6 +43,30 @@ def _words(text: str) -> int:
     return len(_CJK.sub(" ", text).split()) + cjk
 
 
+def _without_furniture(lines: list[str]) -> tuple[list[str], str | None]:
+    """The lines that are not site furniture the extractor let through (the per-language
+    tables of `lines`: "Anzeige", "Lire aussi : …", "12 comments", bylines, timestamps),
+    and the author a byline among them names."""
+    from newsletter.content import lines as ln
+
+    kept: list[str] = []
+    author: str | None = None
+    bio_next = False
+    for line in lines:
+        if bio_next and ln.word_count(line) <= 60:
+            bio_next = False
+            continue  # the bio an "About the author" heading opens
+        bio_next = ln.is_about_author(line)
+        name = ln.byline_author(line)
+        if name or ln.staff_source(line):
+            author = author or name
+            continue
+        if (ln.is_boilerplate(line) and not ln.table_cells(line)) or ln.credit_of(line):
+            continue
+        kept.append(line)
+    return kept, author
+
+
 def page_language(html: str) -> str | None:
     """The language a page declares: `<html lang>`, else `og:locale` or Content-Language."""
     head = html[:20000]
@@ -52,7 +76,7 @@ def page_language(html: str) -> str | None:
 
 def _line(line: str) -> str:
     """A line of trafilatura's text: list markers off, table rows as `a | b`."""
-    line = " ".join(line.split())
+    line = squash(line)
     if line.startswith("|") and line.rstrip().endswith("|"):
         if _TABLE_RULE.match(line):
             return ""
@@ -84,7 +108,7 @@ class HtmlArticle:
 def _clean(value: object, language: str | None = None) -> str | None:
     if not isinstance(value, str):
         return None
-    value = " ".join(repair(value, language).split())
+    value = squash(repair(value, language))
     return value or None
 
 
@@ -141,6 +165,7 @@ def extract_html(
     lines = [line for line in lines if line]
     if lines and title and lines[0].casefold() == title.casefold():
         lines = lines[1:]
+    lines, byline = _without_furniture(lines)
     if sum(_words(line) for line in lines) < MIN_WORDS:
         return None  # a menu or a caption, not an article
     from newsletter.content.images import lead_image
@@ -149,7 +174,7 @@ def extract_html(
     return HtmlArticle(
         title=title,
         text="\n\n".join(lines),
-        author=_clean(data.get("author"), language),
+        author=_clean(data.get("author"), language) or byline,
         published=_iso_date(data.get("date")),
         url=page_url,
         description=_clean(data.get("description"), language),

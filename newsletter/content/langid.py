@@ -5,7 +5,7 @@ Pure: takes a string, returns a string or None; never opens files or sockets.
 Two steps, cheapest first. The script decides for Chinese, Japanese and Korean
 (kana means Japanese, hangul Korean, han alone Chinese). For Latin-script text,
 the languages that have a table (`newsletter.content.languages`) vote with their
-stop words (justext's lists, installed with trafilatura): on article-length text
+stop words (justext's lists, installed with trafilatura, read as data files): on article-length text
 the share of a language's function words is decisive. Only when no table language
 wins clearly is py3langid asked (its model takes most of a second to load, which
 a newsletter of English and French articles never pays).
@@ -13,8 +13,10 @@ a newsletter of English and French articles never pays).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cache
+from pathlib import Path
 
 from newsletter.content.languages import codes, language
 
@@ -46,9 +48,17 @@ def stopwords(code: str | None) -> frozenset[str]:
     table = language(code)
     if table is None or not table.stoplist:
         return frozenset()
-    import justext  # type: ignore[import-untyped]
-
-    return frozenset(justext.get_stoplist(table.stoplist))
+    # justext's lists are read as files: importing justext would load lxml, which a
+    # newsletter of Markdown articles never needs.
+    spec = importlib.util.find_spec("justext")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    folder = Path(next(iter(spec.submodule_search_locations))) / "stoplists"
+    try:
+        text = (folder / f"{table.stoplist}.txt").read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(word.strip().lower() for word in text.splitlines() if word.strip())
 
 
 def _by_script(text: str) -> str | None:

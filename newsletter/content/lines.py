@@ -126,6 +126,8 @@ _NAME_PARTICLE = re.compile(
 def _is_name_token(token: str) -> bool:
     if _NAME_PARTICLE.match(token):
         return True
+    if 2 <= len(token) <= 4 and all(_CJK.match(c) for c in token):
+        return True  # a Chinese or Japanese name
     core = token.replace("'", "").replace("’", "").replace(".", "").replace("-", "")
     return token[:1].isupper() and core.isalpha()
 
@@ -187,7 +189,7 @@ _WHOLE_LINE = re.compile(
 )
 # "Read more: …", "Lesen Sie auch: …", "Partager sur Facebook": a prompt and its link text.
 _LINE_START = re.compile(
-    rf"^(?:{alternation('read_more')}|{alternation('share')})(?:\s*[:|»›>–—-]|\s*$)", re.I
+    rf"^(?:{alternation('read_more')}|{alternation('share')})(?:\s*[:：|»›>–—-]|\s*$)", re.I
 )
 _ANYWHERE = re.compile(
     "|".join(alternation(c) for c in ("consent", "affiliate", "newsletter", "copyright")), re.I

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from newsletter.content.repair import repair
+from newsletter.content.repair import repair, squash
 
 __all__ = ["clean_markdown"]
 
@@ -82,7 +82,7 @@ def clean_markdown(body: str, language: str | None = None) -> tuple[str, ...]:
         if current:
             text = repair(_md_inline(" ".join(current)), language)
             if text.strip():
-                paragraphs.append(" ".join(text.split()))
+                paragraphs.append(squash(text))
             current.clear()
 
     for raw in body.splitlines():

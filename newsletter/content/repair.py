@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["repair"]
+__all__ = ["repair", "squash"]
 
 # A `?` glued between two words, or right after a sentence mark and before a word:
 # never written on purpose, so a sign that NBSPs were lost on the way.
@@ -63,8 +63,9 @@ def _ftfy() -> tuple[Any, Any, Any]:
 
     return (
         ftfy.fix_text,
-        ftfy.TextFixerConfig(uncurl_quotes=False),
-        ftfy.TextFixerConfig(fix_encoding=False, uncurl_quotes=False),
+        # Full-width punctuation is how Chinese and Japanese are written: kept too.
+        ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False),
+        ftfy.TextFixerConfig(fix_encoding=False, uncurl_quotes=False, fix_character_width=False),
     )
 
 
@@ -99,6 +100,18 @@ def _fix(text: str) -> str:
     text = _LOST_APOSTROPHE.sub("’", text)
     fix_text, fix_all, fix_no_encoding = _ftfy()
     return str(fix_text(text, fix_all if _MOJIBAKE_LEAD.search(text) else fix_no_encoding))
+
+
+_RUNS = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def squash(text: str) -> str:
+    """`text` on one line: runs of white space as one space, no-break spaces kept.
+
+    >>> squash("Lyon\u00a0:  une\n ville")
+    'Lyon\xa0: une ville'
+    """
+    return _RUNS.sub(" ", text).strip()
 
 
 def _space(match: re.Match[str]) -> str:

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newsletter.content.repair import squash
 from newsletter.content.sentences import sentences_of, split_sentences
 
 __all__ = ["Summary", "split_sentences", "summarize", "teaser"]
@@ -176,7 +177,7 @@ def _with_lists(paragraphs: Sequence[str]) -> list[str]:
     """`paragraphs` with each run of list items (and the line leading into it) as one
     sentence: "Top picks: Kia EV3, MG4 Trophy, Tesla Model 3." A table gives its first
     column, without the header row."""
-    flat = [" ".join(p.split()) for p in paragraphs]
+    flat = [squash(p) for p in paragraphs]
     out: list[str] = []
     i = 0
     while i < len(flat):

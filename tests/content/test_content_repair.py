@@ -51,8 +51,8 @@ def test_mojibake_is_fixed() -> None:
 
 
 def test_typography_is_kept_as_written() -> None:
-    """Curly quotes, German and French quotes, dashes, ellipses and the zero-width joiner
-    of an emoji sequence come out as they went in."""
+    """Curly quotes, German and French quotes, dashes, ellipses, the zero-width joiner
+    of an emoji sequence and full-width Chinese punctuation come out as they went in."""
     for text in ("“It’s done” — she said…", "„Gut“, sagte sie – « oui »", "👩🏽‍💻 Zürich’s"):
         assert repair(text) == text
 

@@ -131,7 +131,9 @@ def alternation(category: str) -> str:
         table = language(code)
         assert table is not None
         for fragment in table.phrases[category]:
-            fragments.setdefault(fragment.replace(" ", r"\s+"), None)
+            # "Lecture : 4 min": French sets a space before a colon, other languages don't.
+            spaced = re.sub(r"(?<!\?)(?<!\\):", r"\\s*:", fragment)
+            fragments.setdefault(spaced.replace(" ", r"\s+"), None)
     ordered = sorted(fragments, key=len, reverse=True)
     return "(?:" + "|".join(ordered) + ")" if ordered else "(?!)"
 
