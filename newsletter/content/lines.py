@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newsletter.content.languages import alternation, compile_category
+from newsletter.content.languages import alternation, compile_category, triggers
 
 __all__ = [
     "byline_author",
@@ -191,8 +191,13 @@ _WHOLE_LINE = re.compile(
 _LINE_START = re.compile(
     rf"^(?:{alternation('read_more')}|{alternation('share')})(?:\s*[:：|»›>–—-]|\s*$)", re.I
 )
+# Searched through whole lines: anchored at a word's start (or a CJK character) so
+# that the alternation is tried at few positions of a long line.
 _ANYWHERE = re.compile(
-    "|".join(alternation(c) for c in ("consent", "affiliate", "newsletter", "copyright")), re.I
+    f"(?:\\b|(?=[{_CJK_CHARS}]))(?:"
+    + "|".join(alternation(c) for c in ("consent", "affiliate", "newsletter", "copyright"))
+    + ")",
+    re.I,
 )
 _ABOUT_AUTHOR = compile_category("about_author", r"^{}" + _TRAIL)
 _MONTHS = alternation("months")
@@ -222,6 +227,14 @@ _STAFF_BYLINE = re.compile(
     rf"|^{_BYLINE_WORDS}\s+(?P<desk>{alternation('staff')})(?:\s+(?:de|du|des|der|von|of)\s+(?P<of>.+?))?[\s.]*$",
     re.I,
 )
+
+
+_TRIGGERS = triggers()
+
+
+def _has_trigger(line: str) -> bool:
+    low = line.lower()
+    return any(word in low for word in _TRIGGERS)
 
 
 def is_cjk(line: str) -> bool:
@@ -331,7 +344,7 @@ def is_boilerplate(line: str) -> bool:
         return True
     if n <= 20 and _LINE_START.match(bare):
         return True
-    if n <= 80 and _ANYWHERE.search(bare):
+    if n <= 80 and _has_trigger(bare) and _ANYWHERE.search(bare):
         return True
     if _DISCLAIMER.search(bare):
         return True

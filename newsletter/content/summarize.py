@@ -47,7 +47,8 @@ class Summary:
 
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
+_TOKEN = re.compile(r"[^\W_]+")
+_CJK_TOKEN = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _STOPWORDS = """
 a about above after again against all also am an and any are as at be because been
@@ -120,14 +121,16 @@ def _stems_of(language: str | None) -> _Stems:
 
 def _terms(text: str, language: str | None = None) -> list[str]:
     stems = _stems_of(language)
-    return [s for s in map(stems.__getitem__, _TOKEN.findall(text.lower())) if s is not None]
+    low = text.lower()
+    tokens = (_CJK_TOKEN if _CJK_CHAR.search(low) else _TOKEN).findall(low)
+    return [s for s in map(stems.__getitem__, tokens) if s is not None]
 
 
 def _word_count(text: str) -> int:
     """Words by spaces; in Chinese and Japanese text, one for every two characters."""
-    cjk = len(_CJK_CHAR.findall(text))
-    if not cjk:
+    if not _CJK_CHAR.search(text):
         return len(text.split())
+    cjk = len(_CJK_CHAR.findall(text))
     return len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
 
 

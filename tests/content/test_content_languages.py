@@ -101,6 +101,9 @@ def test_tables_are_data_with_known_categories() -> None:
         assert table is not None
         assert set(table.phrases) == set(CATEGORIES)
         assert table.phrases["skip_links"]
+        for category in ("consent", "affiliate", "newsletter", "copyright"):
+            for phrase in table.phrases[category]:  # else the phrase would never be looked for
+                assert any(word in phrase.lower() for word in table.triggers), (code, phrase)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CATEGORIES", "Language", "alternation", "codes", "language"]
+__all__ = ["CATEGORIES", "Language", "alternation", "codes", "language", "triggers"]
 
 CATEGORIES = (
     "skip_links",
@@ -82,9 +82,10 @@ class Language:
     nbsp_before: str = ""  # marks a no-break space precedes (French `:;!?»`)
     nbsp_after: str = ""  # marks a no-break space follows (French `«`)
     elision: str = ""  # where `?` stands for a lost apostrophe (`l?économie`); group 1 kept
+    triggers: tuple[str, ...] = ()  # one is in every consent/affiliate/newsletter/copyright phrase
 
 
-_SETTINGS = ("code", "name", "stoplist", "cjk", "nbsp_before", "nbsp_after", "elision")
+_SETTINGS = ("code", "name", "stoplist", "cjk", "nbsp_before", "nbsp_after", "elision", "triggers")
 
 
 def _load(code: str) -> Language:
@@ -104,6 +105,7 @@ def _load(code: str) -> Language:
         nbsp_before=data.get("nbsp_before", ""),
         nbsp_after=data.get("nbsp_after", ""),
         elision=data.get("elision", ""),
+        triggers=tuple(str(t).lower() for t in data.get("triggers") or ()),
     )
 
 
@@ -136,6 +138,18 @@ def alternation(category: str) -> str:
             fragments.setdefault(spaced.replace(" ", r"\s+"), None)
     ordered = sorted(fragments, key=len, reverse=True)
     return "(?:" + "|".join(ordered) + ")" if ordered else "(?!)"
+
+
+@cache
+def triggers() -> tuple[str, ...]:
+    """Every language's trigger words (lower case): a line holding none of them holds
+    no consent, affiliate, newsletter or copyright phrase."""
+    found: dict[str, None] = {}
+    for code in codes():
+        table = language(code)
+        assert table is not None
+        found.update(dict.fromkeys(table.triggers))
+    return tuple(found)
 
 
 def compile_category(category: str, template: str = "{}") -> re.Pattern[str]:
