@@ -29,13 +29,29 @@ class Sender:
 
 
 @dataclass(frozen=True)
-class SourceConfig:
-    """One source: a folder of article files, or an RSS/Atom feed (a URL or a local file)."""
+class Header:
+    """One HTTP header a source sends: its value written in the config, or read at
+    fetch time from the environment variable `env` (for cookies and API keys)."""
 
-    kind: str  # "folder" | "feed"
+    name: str
+    value: str | None = None
+    env: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source: a folder of article files, an RSS/Atom/JSON feed (a URL, a page that
+    announces its feed, or a local file), or one web page (`page`) holding an article."""
+
+    kind: str  # "folder" | "feed" | "page"
     location: str  # a path relative to the folder, or a URL
     name: str | None = None
     timeout: float = 20.0
+    full_text: bool | None = None  # fetch each entry's page; None: when every entry is a teaser
+    concurrency: int = 4  # page fetches at once for this source (full text)
+    user_agent: str | None = None  # None: the default, naming the program and the site
+    headers: tuple[Header, ...] = ()
+    proxy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,27 +232,109 @@ class _Reader:
             return _INVALID
         return Sender(values.get("name", ""), values["address"])
 
+    def web_url(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.match(r"^https?://[^/\s]+", value):
+            return self.fail(node, f"`{value}` is not an http(s) URL like https://example.org/post")
+        return value
+
+    def web_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            return self.fail(node, "expected a list of page URLs: `pages: [https://…, https://…]`")
+        items = [self.web_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
+    def header_value(self, node: yaml.Node, name: str) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            values = self.fields(node, {"env": self.env_name}, {"env"})
+            return Header(name, env=values["env"]) if "env" in values else _INVALID
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        if "\n" in value or "\r" in value:
+            return self.fail(node, f"header `{name}` holds a line break; write it on one line")
+        return Header(name, value=value)
+
+    def env_name(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            return self.fail(
+                node, f"`{value}` is not an environment variable name like SITE_COOKIE"
+            )
+        return value
+
+    def headers(self, node: yaml.Node) -> Any:
+        out = []
+        for key, key_node, value_node in mapping_items(self.path, node, self.problems):
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", key):
+                self.fail(key_node, f"`{key}` is not an HTTP header name like X-Api-Key")
+                continue
+            header = self.header_value(value_node, key)
+            if header is not _INVALID:
+                out.append(header)
+        return tuple(out)
+
+    def cookie(self, node: yaml.Node) -> Any:
+        return self.header_value(node, "Cookie")
+
+    def proxy(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.match(r"^(?:https?|socks5h?)://[^/\s]+", value):
+            return self.fail(node, f"`{value}` is not a proxy URL like http://proxy.example:3128")
+        return value
+
     def source(self, node: yaml.Node) -> Any:
         spec = {
             "folder": self.string,
             "feed": self.string,
+            "page": self.web_url,
+            "pages": self.web_urls,
             "name": self.string,
             "timeout": self.number(float, 0.1),
+            "full_text": self.boolean,
+            "concurrency": self.number(int, 1),
+            "user_agent": self.string,
+            "headers": self.headers,
+            "cookie": self.cookie,
+            "proxy": self.proxy,
         }
         values = self.fields(node, spec, set())
-        kinds = [k for k in ("folder", "feed") if k in values]
+        kinds = [k for k in ("folder", "feed", "page", "pages") if k in node_keys(node)]
         if len(kinds) != 1:
             return self.fail(
-                node, "each source needs exactly one of `folder: PATH` or `feed: URL-OR-PATH`"
+                node,
+                "each source needs exactly one of `folder: PATH`, `feed: URL-OR-PATH`, "
+                "`page: URL` or `pages: [URL, …]`",
             )
         kind = kinds[0]
-        return SourceConfig(kind, values[kind], values.get("name"), values.get("timeout", 20.0))
+        if kind not in values:
+            return _INVALID
+        if kind == "folder" and set(values) - {"folder", "name"}:
+            extra = ", ".join(f"`{k}`" for k in sorted(set(values) - {"folder", "name"}))
+            return self.fail(node, f"{extra} apply to feeds and pages, not to a folder")
+        if kind in ("page", "pages") and "full_text" in values:
+            return self.fail(node, "`full_text` applies to feeds; a page is always read whole")
+        headers = values.get("headers", ())
+        if "cookie" in values:
+            headers = (*(h for h in headers if h.name.lower() != "cookie"), values["cookie"])
+        common = {
+            "name": values.get("name"),
+            "timeout": values.get("timeout", 20.0),
+            "full_text": values.get("full_text"),
+            "concurrency": values.get("concurrency", 4),
+            "user_agent": values.get("user_agent"),
+            "headers": headers,
+            "proxy": values.get("proxy"),
+        }
+        if kind == "pages":
+            return tuple(SourceConfig("page", url, **common) for url in values["pages"])
+        return (SourceConfig(kind, values[kind], **common),)
 
     def sources(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.SequenceNode):
             return self.fail(node, "expected a list of sources")
         items = [self.source(n) for n in node.value]
-        return tuple(i for i in items if i is not _INVALID)
+        return tuple(s for i in items if i is not _INVALID for s in i)
 
     def section(self, node: yaml.Node) -> Any:
         spec = {"key": self.string, "title": self.string, "keywords": self.strings}
@@ -304,6 +402,13 @@ class _Reader:
 
 
 _INVALID = object()
+
+
+def node_keys(node: yaml.Node) -> set[str]:
+    """The keys a mapping node spells, valid or not."""
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
 def load_config(path: Path) -> Config:

@@ -143,6 +143,7 @@ def send_issue(
         request.dry_run,
         bool(request.to),
         source_failures=tuple(str(f) for f in digest.failures),
+        warnings=[str(n) for n in issue.notes if n.warning],
         target=", ".join(map(str, smtp_targets(config, request.smtp_url)))
         if target
         else "nowhere (dry run)",

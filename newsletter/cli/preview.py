@@ -93,6 +93,8 @@ def preview(
     from newsletter.preview import make_preview
 
     shown = make_preview(cli.folder(), day, subscriber)
+    for source_note in shown.issue.notes:
+        cli.say(f"{'Warning' if source_note.warning else 'Note'}: {source_note}")
     for failure in shown.issue.digest.failures:
         cli.say(f"Warning: skipped {failure}")
     shown.personalizer.audience(shown.subscriber)
