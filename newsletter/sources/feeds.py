@@ -54,6 +54,12 @@ _READ_MORE = re.compile(
 )
 # "[…]", "[...]" or "…" at the very end: the feed cut the text short.
 _CUT = re.compile(r"\s*(?:\[(?:…|\.\.\.)\]|…|\.\.\.)\s*$")
+# Markup in a field the feed calls plain text: an element opened and closed again
+# (`Example <b>Atom</b>`), as HTML mislabelled; a lone `<blink>` stays text.
+_LABELLED_TEXT = re.compile(
+    r"<(a|abbr|b|big|cite|code|em|i|mark|p|q|s|small|span|strong|sub|sup|u)\b[^<>]*>.*?</\1\s*>",
+    re.I | re.S,
+)
 _WHOLE = re.compile(r"^(.*[.!?][\"'”’)]*)\s+\S.*$")  # up to the last sentence end
 
 
@@ -484,7 +490,7 @@ def _plain(value: object, detail: object = None) -> str | None:
     kind = _kind(detail) if isinstance(detail, dict) else ("html" if "<" in text else "text")
     if kind is None:
         return None
-    if kind == "html":
+    if kind == "html" or _LABELLED_TEXT.search(text):
         text = " ".join(html_paragraphs(text))
     return " ".join(repair(text).split()) or None
 

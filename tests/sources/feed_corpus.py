@@ -20,11 +20,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape as html_escape
+from html.entities import html5
 from pathlib import Path
 
 import feedparser
 
 from newsletter.config import SourceConfig
+from newsletter.sources.feeds import _plain as plain_title
 from newsletter.sources.feeds import feed_articles
 
 # A tag of an HTML element, or an entity reference, left in text meant to be plain.
@@ -43,6 +45,8 @@ class Figures:
     not_feeds: Counter[str] = field(default_factory=Counter)
     tracebacks: list[str] = field(default_factory=list)
     markup: list[tuple[str, str]] = field(default_factory=list)
+    titles: int = 0  # every entry's and feed's title, skipped entries' too
+    title_markup: list[tuple[str, str]] = field(default_factory=list)
 
 
 def corpus_files(tests: Path) -> list[Path]:
@@ -64,6 +68,10 @@ def run(files: list[Path]) -> Figures:
             figures.tracebacks.append(f"{path}\n{traceback.format_exc()}")
             continue
         sources = field_values(path.read_bytes())
+        for title in all_titles(path.read_bytes()):
+            figures.titles += 1
+            if markup_left(title, sources):
+                figures.title_markup.append((str(path), title))
         if articles or any("entry" in f.origin for f in failures):
             figures.feeds += 1
         for failure in failures:
@@ -74,7 +82,7 @@ def run(files: list[Path]) -> Figures:
                 figures.not_feeds[reason.split(" (")[0]] += 1
         for article in articles:
             figures.entries += 1
-            if markup_left(article.title, sources):
+            if markup_left(article.title, sources) or markup_left(article.source or "", sources):
                 figures.markup.append((str(path), article.title))
     return figures
 
@@ -82,7 +90,8 @@ def run(files: list[Path]) -> Figures:
 def field_values(body: bytes) -> tuple[list[str], list[str]]:
     """The HTML-typed and the plain-typed text values of every entry, as feedparser gives them."""
     html, plain = [], []
-    for entry in feedparser.parse(body, sanitize_html=True).entries:
+    parsed = feedparser.parse(body, sanitize_html=True)
+    for entry in [parsed.feed, *parsed.entries]:
         details = [
             entry.get("title_detail"),
             entry.get("summary_detail"),
@@ -98,6 +107,14 @@ def field_values(body: bytes) -> tuple[list[str], list[str]]:
     return html, plain
 
 
+def all_titles(body: bytes) -> list[str]:
+    """Every title of the document as the reader makes it plain, entries skipped or not."""
+    parsed = feedparser.parse(body, sanitize_html=True)
+    titles = [plain_title(parsed.feed.get("title"), parsed.feed.get("title_detail"))]
+    titles += [plain_title(e.get("title"), e.get("title_detail")) for e in parsed.entries]
+    return [t for t in titles if t]
+
+
 def markup_left(title: str, sources: tuple[list[str], list[str]]) -> bool:
     """A tag that was markup in an HTML field, or an entity reference that was one, left in
     the title. Brackets a feed escaped as text (`&lt;blink&gt;`, or a plain-text field's
@@ -105,11 +122,14 @@ def markup_left(title: str, sources: tuple[list[str], list[str]]) -> bool:
     html, plain = sources
     for found in MARKUP.findall(title):
         if found.startswith("&"):
+            if found[1:] not in html5 and not found.startswith("&#"):
+                continue  # `&doesnotexist;` is no entity: text a reader shows as it is
             escaped = "&amp;" + found[1:]
             if not any(escaped in v for v in html) and not any(found in v for v in plain):
                 return True
         elif not any(
-            html_escape(found, quote=False) in v or found.replace("<", "&lt;") in v for v in html
+            html_escape(found, quote=False) in v or found.replace("<", "&lt;") in v
+            for v in html + plain
         ) and not any(found in v for v in plain):
             return True
     return False
@@ -148,8 +168,11 @@ def report(figures: Figures) -> str:
         f"files that are no feed to read: {sum(figures.not_feeds.values())}",
         *(f"  {n} {why}" for why, n in figures.not_feeds.most_common()),
         f"tracebacks: {len(figures.tracebacks)}",
-        f"titles with markup left: {len(figures.markup)}",
+        f"titles and source names of the entries read with markup left: {len(figures.markup)}",
         *(f"  {path}: {title!r}" for path, title in figures.markup[:20]),
+        f"every feed and entry title (skipped entries too): {figures.titles}, "
+        f"with markup left: {len(figures.title_markup)}",
+        *(f"  {path}: {title!r}" for path, title in figures.title_markup[:20]),
     ]
     return "\n".join(lines)
 
