@@ -128,6 +128,8 @@ class Config:
 _HINT = (
     "Fix the lines above in newsletter.yaml; the README's configuration reference lists every key."
 )
+# Headers that carry credentials: their values come from the environment only.
+_SECRET_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -253,6 +255,12 @@ class _Reader:
             return value
         if "\n" in value or "\r" in value:
             return self.fail(node, f"header `{name}` holds a line break; write it on one line")
+        if name.lower() in _SECRET_HEADERS:
+            return self.fail(
+                node,
+                f"`{name}` is a secret: never write it in newsletter.yaml (it lives in git); "
+                f"write `{{env: VARIABLE}}` and export VARIABLE where newsletter runs",
+            )
         return Header(name, value=value)
 
     def env_name(self, node: yaml.Node) -> Any:

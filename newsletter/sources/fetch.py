@@ -244,6 +244,7 @@ class Robots:
 
     def __init__(self) -> None:
         self._rules: dict[str, Any] = {}
+        self._hosts: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def allowed(self, url: str, request: Request) -> bool:
@@ -255,6 +256,8 @@ class Robots:
         parts = urlsplit(url)
         home = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
+            lock = self._hosts.setdefault(home, threading.Lock())
+        with lock:  # one fetch of a host's robots.txt, while other hosts go on
             rules = self._rules.get(home)
             if rules is None:
                 rules = RobotFileParser()
@@ -265,7 +268,7 @@ class Robots:
                     )
                     rules.parse(found.body.decode("utf-8", "replace").splitlines())
                 except FetchError as error:
-                    # RobotFileParser's own reading of a missing file (4xx) and a failed one.
+                    # A missing robots.txt (4xx) allows everything, one that fails nothing.
                     rules.parse([] if "HTTP 4" in str(error) else ["User-agent: *", "Disallow: /"])
                 self._rules[home] = rules
         agent = (request.user_agent or default_user_agent()).split("/")[0]

@@ -429,6 +429,10 @@ CONFIG_ERRORS = {
     ),
     "folder option": ({"folder": "articles", "proxy": "http://p:1"}, "apply to feeds and pages"),
     "empty pages": ({"pages": []}, "expected a list of page URLs"),
+    "cookie written in the file": (
+        {"feed": "https://x.example/f", "cookie": "session=abc"},
+        "`Cookie` is a secret: never write it in newsletter.yaml",
+    ),
 }
 
 
