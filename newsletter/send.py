@@ -203,7 +203,7 @@ def _run(
             records = [Record(e, State.SKIPPED, 0, None, why, None, now) for e in skipped]
             ledger.record(digest.date, records)
     personalizer.audience(Subscriber(email="reader@example.invalid"))  # renders the full issue
-    report.warnings = personalizer.warnings
+    report.warnings = [*report.warnings, *personalizer.warnings]
     on_start(report)
     if not recipients:
         return report

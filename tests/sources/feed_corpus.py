@@ -45,6 +45,7 @@ class Figures:
     not_feeds: Counter[str] = field(default_factory=Counter)
     tracebacks: list[str] = field(default_factory=list)
     markup: list[tuple[str, str]] = field(default_factory=list)
+    scripts: int = 0  # entries whose text still holds a <script> tag
     titles: int = 0  # every entry's and feed's title, skipped entries' too
     title_markup: list[tuple[str, str]] = field(default_factory=list)
 
@@ -82,6 +83,8 @@ def run(files: list[Path]) -> Figures:
                 figures.not_feeds[reason.split(" (")[0]] += 1
         for article in articles:
             figures.entries += 1
+            if re.search(r"<script\b", article.body, re.I):
+                figures.scripts += 1
             if markup_left(article.title, sources) or markup_left(article.source or "", sources):
                 figures.markup.append((str(path), article.title))
     return figures
@@ -161,13 +164,14 @@ def fetch_sdist(into: Path) -> Path:
 def report(figures: Figures) -> str:
     lines = [
         f"files: {figures.files}",
-        f"files with entries: {figures.feeds}",
+        f"files with entries: {figures.feeds} (the others test feed-level elements only)",
         f"entries read: {figures.entries}",
         f"entries skipped: {sum(figures.skipped.values())}",
         *(f"  {n} {why}" for why, n in figures.skipped.most_common()),
         f"files that are no feed to read: {sum(figures.not_feeds.values())}",
         *(f"  {n} {why}" for why, n in figures.not_feeds.most_common()),
         f"tracebacks: {len(figures.tracebacks)}",
+        f"entries whose text keeps a <script> tag: {figures.scripts}",
         f"titles and source names of the entries read with markup left: {len(figures.markup)}",
         *(f"  {path}: {title!r}" for path, title in figures.markup[:20]),
         f"every feed and entry title (skipped entries too): {figures.titles}, "

@@ -57,6 +57,8 @@ class FeedServer:
     routes: dict[str, Route] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
     port: int = 0
+    in_flight: int = 0  # requests being answered now
+    peak: int = 0  # the most answered at once
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -64,6 +66,7 @@ class FeedServer:
     def start(self) -> None:
         self.port = free_port()
         self._stop = threading.Event()
+        self._count = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.02,), daemon=True)
@@ -85,8 +88,13 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if route is None:
                 route = Route(b"not found", status=404, content_type="text/plain")
+            with server._count:
+                server.in_flight += 1
+                server.peak = max(server.peak, server.in_flight)
             if route.delay:
                 server._stop.wait(route.delay)
+            with server._count:
+                server.in_flight -= 1
             status = route.status
             if route.etag and headers.get("if-none-match") == route.etag:
                 status = 304

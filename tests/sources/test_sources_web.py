@@ -241,6 +241,38 @@ def test_a_failed_page_falls_back_to_the_teaser_with_a_warning(
     assert "HTTP 404" in stderr and "the feed's teaser is used" in stderr
 
 
+@pytest.mark.parametrize("limit", [1, 3])
+def test_full_text_pages_are_fetched_at_most_concurrency_at_once(
+    folder: Path, feeds: FeedServer, limit: int
+) -> None:
+    """`concurrency: N` bounds the article pages fetched at once for one source: with
+    three slow pages, 1 fetches them one by one, 3 all together."""
+    entries = []
+    ferry = [
+        "The winter ferry timetable adds a late crossing to the island on Fridays and Saturdays.",
+        "Season tickets cost the same as last year, and children under twelve travel free.",
+        "The operator said the older boat will be refitted in February for its last seasons.",
+    ]
+    for n, text in enumerate([PARAGRAPHS, SOLAR, ferry]):
+        feeds.routes[f"/a/{n}"] = Route(
+            article_page(f"Story {n}", text), content_type=HTML, delay=0.3
+        )
+        entries.append(
+            {
+                "title": f"Story {n}",
+                "link": feeds.url(f"/a/{n}"),
+                "date": NOON,
+                "html": f"<p>{text[0][:40]} …</p>",
+            }
+        )
+    feeds.routes["/t.xml"] = Route(rss("T", entries))
+    letter(folder, [{"feed": feeds.url("/t.xml"), "concurrency": limit}])
+    code, items, stderr = build(folder)
+    assert code == 0, stderr
+    assert len(items) == 3
+    assert feeds.peak == limit
+
+
 def test_a_full_feed_is_not_fetched_page_by_page(folder: Path, feeds: FeedServer) -> None:
     """A feed carrying whole articles is not a teaser feed: no page is fetched."""
     entry = {
@@ -344,6 +376,21 @@ def test_a_permanent_redirect_is_reported_to_update_the_source(
         f"Warning: feed {feeds.url('/old.xml')}: moved permanently to {feeds.url('/new.xml')}"
         in stderr
     )
+
+
+def test_send_reports_a_moved_source_among_its_warnings(
+    folder: Path, feeds: FeedServer, smtp_server: SmtpServer
+) -> None:
+    """A real send lists the permanent redirect in its summary's warnings, and still
+    delivers and exits 0: the source was read."""
+    feeds.routes["/old.xml"] = Route(status=308, headers={"Location": "/new.xml"})
+    entry = {"title": "Moved", "link": "https://t.example/m", "date": NOON, "html": SOLAR[0]}
+    feeds.routes["/new.xml"] = Route(rss("New", [entry]))
+    letter(folder, [{"feed": feeds.url("/old.xml")}])
+    run = newsletter(folder, "send", "--date", DAY, "--smtp-url", smtp_server.url)
+    assert run.code == 0, run.stderr
+    assert f"moved permanently to {feeds.url('/new.xml')}" in run.stdout + run.stderr
+    assert len(smtp_server.messages) == 1
 
 
 BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
