@@ -14,17 +14,15 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from newsletter.config import SourceConfig
-from newsletter.content.lines import is_boilerplate
-from newsletter.content.repair import repair
 from newsletter.content.summarize import teaser
 from newsletter.model import Article, SourceFailure
 from newsletter.sources.discover import announced_feeds, looks_like_html
+from newsletter.sources.feedtext import FieldText, field_text, plain
 from newsletter.sources.fetch import (
     MAX_FEED_BYTES,
     FeedCache,
@@ -47,20 +45,6 @@ SUMMARY_WORDS = 80
 # "Continue reading"). A feed of nothing else is read from its pages.
 TEASER_WORDS = 120
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
-# "Continue reading …" / "Read more »" closing a teaser, after a sentence or on its own line.
-_READ_MORE = re.compile(
-    r"(?:^|(?<=[.!?…\]]))\s*[\[(]?\s*(?:continue reading|read more|read the full (?:story|article))\b.{0,120}$",
-    re.I,
-)
-# "[…]", "[...]" or "…" at the very end: the feed cut the text short.
-_CUT = re.compile(r"\s*(?:\[(?:…|\.\.\.)\]|…|\.\.\.)\s*$")
-# Markup in a field the feed calls plain text: an element opened and closed again
-# (`Example <b>Atom</b>`), as HTML mislabelled; a lone `<blink>` stays text.
-_LABELLED_TEXT = re.compile(
-    r"<(a|abbr|b|big|cite|code|em|i|mark|p|q|s|small|span|strong|sub|sup|u)\b[^<>]*>.*?</\1\s*>",
-    re.I | re.S,
-)
-_WHOLE = re.compile(r"^(.*[.!?][\"'”’)]*)\s+\S.*$")  # up to the last sentence end
 
 
 @dataclass(frozen=True)
@@ -267,9 +251,9 @@ def _entries(
         parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
         if not parsed.get("version") and not parsed.entries:
             return [], [SourceFailure(origin, _not_a_feed(body, parsed))]
-        title = _plain(parsed.feed.get("title"), parsed.feed.get("title_detail"))
+        title = plain(parsed.feed.get("title"), parsed.feed.get("title_detail"))
         raw_entries = parsed.entries
-    name = source.name or _plain(title) or _host(source.location)
+    name = source.name or plain(title) or _host(source.location)
     entries, failures = [], []
     for number, entry in enumerate(raw_entries, start=1):
         try:
@@ -295,8 +279,8 @@ def _not_a_feed(body: bytes, parsed: Any) -> str:
 
 def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -> _Entry:
     link = _str(entry.get("link"))
-    content = _text_of(entry.get("content", [{}])[0]) if entry.get("content") else _Text()
-    summary = _text_of(entry.get("summary_detail") or {"value": entry.get("summary")})
+    content = field_text(entry.get("content", [{}])[0]) if entry.get("content") else FieldText()
+    summary = field_text(entry.get("summary_detail") or {"value": entry.get("summary")})
     text = content if content.paragraphs else summary
     body = text.paragraphs
     summary_text = " ".join(summary.paragraphs)
@@ -304,7 +288,7 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
     own_summary = None
     if summary_text and not summary.cut and len(summary_text.split()) <= SUMMARY_WORDS:
         own_summary = summary_text
-    title = _plain(entry.get("title"), entry.get("title_detail"))
+    title = plain(entry.get("title"), entry.get("title_detail"))
     if not title:
         if not body:
             raise ValueError("no title and no text")
@@ -327,7 +311,7 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         summary=own_summary,
         url=link,
         source=name,
-        author=_plain(entry.get("author")),
+        author=plain(entry.get("author")),
         published=_when(entry) or now,
         tags=_tags(entry),
     )
@@ -354,145 +338,6 @@ def _tags(entry: Any) -> tuple[str, ...]:
         if term and len(term) <= 40:
             tags.setdefault(term.strip().lower(), None)
     return tuple(tags)
-
-
-@dataclass(frozen=True)
-class _Text:
-    """A feed text field as paragraphs; whether the feed cut it short ("…", "[…]"),
-    and whether it ended in a "Continue reading" link."""
-
-    paragraphs: list[str] = field(default_factory=list)
-    cut: bool = False
-    read_more: bool = False
-
-
-def _kind(detail: Any) -> str | None:
-    """How a reader shows a text field: "html" (markup, escaped or inline XHTML),
-    "text" (characters as they are), or None for what is no text (base64 binary)."""
-    kind = str(detail.get("type") or "text/html").lower() if isinstance(detail, dict) else ""
-    if "html" in kind or kind.endswith("xml"):
-        return "html"
-    if kind.startswith("text/") or not kind:
-        return "text"
-    return None
-
-
-def _text_of(detail: Any) -> _Text:
-    """Paragraphs of a feed text field, HTML or plain, without boilerplate lines."""
-    value = _str(detail.get("value")) if detail else None
-    kind = _kind(detail) if detail else None
-    if not value or kind is None:
-        return _Text()
-    paragraphs = html_paragraphs(value) if kind == "html" else value.split("\n\n")
-    out = []
-    read_more = False
-    for paragraph in paragraphs:
-        line = " ".join(repair(paragraph).split())
-        trimmed = _READ_MORE.sub("", line).rstrip()
-        read_more = read_more or trimmed != line
-        if trimmed and not is_boilerplate(trimmed) and not _is_feed_footer(trimmed):
-            out.append(trimmed)
-    cut = bool(out) and bool(_CUT.search(out[-1]))
-    if cut:  # keep whole sentences only: a summary must not end mid-thought
-        last = _CUT.sub("", out[-1])
-        whole = _WHOLE.match(last)
-        if whole:
-            out[-1] = whole.group(1)
-        elif len(out) > 1:
-            out.pop()
-        else:
-            out[-1] = last + " …"
-    return _Text(out, cut, read_more)
-
-
-def _is_feed_footer(line: str) -> bool:
-    # WordPress and friends end every item with "The post X appeared first on Y."
-    return bool(re.match(r"^the post .{1,300} appeared first on .{1,120}\.?$", line, re.I))
-
-
-class _Paragraphs(HTMLParser):
-    BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "tr",
-            "table",
-            "section",
-            "article",
-            "header",
-            "footer",
-            "figure",
-            "figcaption",
-            "hr",
-            "dd",
-            "dt",
-        ]
-    )
-    SKIP = frozenset(("script", "style", "template", "noscript"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self.current: list[str] = []
-        self.skipping = 0
-
-    def _flush(self) -> None:
-        text = " ".join("".join(self.current).split())
-        if text:
-            self.paragraphs.append(text)
-        self.current = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.current.append(data)
-
-
-def html_paragraphs(html: str) -> list[str]:
-    """The text of an HTML fragment, one string per block (paragraph, list item, heading)."""
-    parser = _Paragraphs()
-    parser.feed(html)
-    parser.close()
-    parser._flush()
-    return parser.paragraphs
-
-
-def _plain(value: object, detail: object = None) -> str | None:
-    """A title or name as a reader shows it: markup read as HTML (its entities decoded
-    once), plain text kept as it is (`History of the <blink> tag` keeps its brackets;
-    feedparser already decoded the XML). Without a type, text holding `<` is read as HTML."""
-    text = _str(value)
-    if text is None:
-        return None
-    kind = _kind(detail) if isinstance(detail, dict) else ("html" if "<" in text else "text")
-    if kind is None:
-        return None
-    if kind == "html" or _LABELLED_TEXT.search(text):
-        text = " ".join(html_paragraphs(text))
-    return " ".join(repair(text).split()) or None
 
 
 def _str(value: object) -> str | None:

@@ -26,8 +26,8 @@ from pathlib import Path
 import feedparser
 
 from newsletter.config import SourceConfig
-from newsletter.sources.feeds import _plain as plain_title
 from newsletter.sources.feeds import feed_articles
+from newsletter.sources.feedtext import plain as plain_title
 
 # A tag of an HTML element, or an entity reference, left in text meant to be plain.
 MARKUP = re.compile(

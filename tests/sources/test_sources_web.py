@@ -393,7 +393,6 @@ def test_send_reports_a_moved_source_among_its_warnings(
     assert len(smtp_server.messages) == 1
 
 
-BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 BAD = {
     "403": (
         Route(b"no", status=403, content_type="text/plain"),
@@ -414,7 +413,7 @@ BAD = {
     ),
     "drip": (Route(b"<", repeat=40, drip=0.1), "the answer was still coming after 1 s"),
     "gzip bomb": (
-        Route(BOMB, headers={"Content-Encoding": "gzip"}),
+        Route(b"", headers={"Content-Encoding": "gzip"}),  # the bomb is made in the test
         "the answer is larger than 10 MiB (decompressed)",
     ),
     "html error page": (
@@ -432,6 +431,8 @@ def test_bad_answers_are_one_warning_and_the_issue_goes_out(
     bomb, an HTML error page: each is one warning naming the source and what to do,
     and the other source still makes the issue (exit 1)."""
     route, reason = BAD[case]
+    if case == "gzip bomb":  # 16 KiB on the wire, 16 MiB unpacked: made here, not at import
+        route = Route(gzip.compress(b"\0" * (16 * 1024 * 1024)), headers=route.headers)
     feeds.routes["/bad"] = route
     entry = {
         "title": "Solar farm opens",
