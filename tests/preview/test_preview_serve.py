@@ -109,7 +109,7 @@ def test_issue_follows_format_subscriber_and_scheme(preview_server: PreviewServe
     assert "<pre" in ken and "Hi Ken," in ken and "<table" not in ken
 
     text = get(preview_server, "/issue", format="text").text
-    assert "<pre" in text and "The Morning Sample, issue 1" in text
+    assert "<pre" in text and "The Morning Sample · Issue 1" in text
 
     status = get(preview_server, "/status", subscriber="ken@example.net").json()
     assert status["error"] is None
@@ -138,7 +138,7 @@ def test_template_edit_reloads_the_issue(preview_server: PreviewServer) -> None:
         assert str(template) in changed["paths"]  # type: ignore[operator]
         assert "In this issue" in get(preview_server, "/issue").text  # same words so far
 
-        template.write_text(template.read_text().replace("In this issue", "Inside today"))
+        template.write_text(template.read_text().replace('t("in_this_issue")', '"Inside today"'))
         changed = stream.change()
         assert str(template) in changed["paths"]  # type: ignore[operator]
     issue = get(preview_server, "/issue").text
@@ -169,7 +169,7 @@ def test_template_error_shows_file_and_line_then_recovers(preview_server: Previe
         status = get(preview_server, "/status").json()
         assert "email.html.j2:" in status["error"]
 
-        template.write_text(good.replace("In this issue", "Inside today"))
+        template.write_text(good.replace('t("in_this_issue")', '"Inside today"'))
         stream.change()
     issue = get(preview_server, "/issue")
     assert issue.status_code == 200 and "Inside today" in issue.text
@@ -250,7 +250,7 @@ def test_page_in_a_browser_reloads_the_issue(
         == 375
     )
     template = own_template(preview_server.folder)
-    template.write_text(template.read_text().replace("In this issue", "Inside today"))
+    template.write_text(template.read_text().replace('t("in_this_issue")', '"Inside today"'))
     deadline = time.monotonic() + 10
     while "inside today" not in (page.evaluate(f"({frame_text}) || ''") or "").lower():
         assert time.monotonic() < deadline, "the iframe was not reloaded after the template changed"
