@@ -18,8 +18,8 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from newsletter.config import Config
-from newsletter.model import Format, Subscriber
 from newsletter.i18n import Strings
+from newsletter.model import Format, Subscriber
 from newsletter.render import OPEN, Personal, RenderedIssue, escape_values, marker
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

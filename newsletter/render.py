@@ -118,7 +118,7 @@ def anchor(item: Item) -> str:
 # Long words and addresses must wrap in clients that drop `overflow-wrap` and `word-break`
 # (Gmail, Outlook, Yahoo): a <wbr> marks where a token may break.
 LONG_TOKEN = 16
-_TOKEN = re.compile(r"\S{%d,}" % (LONG_TOKEN + 1))
+_TOKEN = re.compile(rf"\S{{{LONG_TOKEN + 1},}}")
 _BREAK_AFTER = re.compile(r"([/._\-?&=#:~+,@]+)")
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 

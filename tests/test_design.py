@@ -146,7 +146,7 @@ def test_every_language_table_has_every_phrase_and_placeholder() -> None:
 
 
 def test_plural_forms_follow_the_language() -> None:
-    """"+1 more" and "+2 more" take each language's singular and plural (CLDR rules)."""
+    """ "+1 more" and "+2 more" take each language's singular and plural (CLDR rules)."""
     assert Strings.of("fr")("more_stories", count=1) == "+1 autre"
     assert Strings.of("fr")("more_stories", count=2) == "+2 autres"
     assert Strings.of("it")("more_stories", count=5) == "+5 altri"
@@ -214,9 +214,7 @@ def test_brand_colour_and_logo_show_in_the_masthead(folder: Path) -> None:
         ),
     ],
 )
-def test_a_bad_brand_is_a_config_error_with_its_line(
-    folder: Path, brand: str, error: str
-) -> None:
+def test_a_bad_brand_is_a_config_error_with_its_line(folder: Path, brand: str, error: str) -> None:
     """A pale accent colour, a colour that is not one, or an incomplete or http logo is a
     configuration error naming newsletter.yaml and the line."""
     path = write_brand(folder, brand)

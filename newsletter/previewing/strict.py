@@ -19,7 +19,7 @@ DROPPED_PROPERTIES = ("overflow-wrap", "word-break", "word-wrap", "hyphens", "te
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
 _BODY_STYLE = re.compile(r"(<body\b[^>]*?)\s+style=\"[^\"]*\"", re.I)
 _DROPPED = re.compile(
-    r"(?<![\w-])(?:%s)\s*:[^;\"]*;?" % "|".join(map(re.escape, DROPPED_PROPERTIES)), re.I
+    r"(?<![\w-])(?:{})\s*:[^;\"]*;?".format("|".join(map(re.escape, DROPPED_PROPERTIES))), re.I
 )
 _STYLE_ATTR = re.compile(r"\sstyle=\"([^\"]*)\"", re.I)
 

@@ -27,8 +27,10 @@ def item(n: int, section: str, *, image: bool = True, long: bool = False) -> Ite
         teaser=f"Plan {n} approved",
         section=section,
         sources=(
-            SourceRef("Averyverylongpublicationnamewithoutspaces" if long else "City Desk",
-                      f"https://citydesk.example.net/{n}" + ("-x" * 60 if long else "")),
+            SourceRef(
+                "Averyverylongpublicationnamewithoutspaces" if long else "City Desk",
+                f"https://citydesk.example.net/{n}" + ("-x" * 60 if long else ""),
+            ),
             SourceRef("Transit Weekly", f"https://transit.example.org/{n}"),
         ),
         url=f"https://citydesk.example.net/{n}",
@@ -40,7 +42,12 @@ def item(n: int, section: str, *, image: bool = True, long: bool = False) -> Ite
     )
 
 
-def digest(stories: int, *, long: bool = False, sections: tuple[str, ...] = ("cities", "energy", "technology")) -> Digest:
+def digest(
+    stories: int,
+    *,
+    long: bool = False,
+    sections: tuple[str, ...] = ("cities", "energy", "technology"),
+) -> Digest:
     per = -(-stories // len(sections))
     built = []
     for k, key in enumerate(sections):

@@ -272,3 +272,17 @@ def test_ctrl_c_ends_cleanly_with_a_page_open(preview_server: PreviewServer) -> 
     assert process.stderr is not None
     err = process.stderr.read().decode()
     assert "Stopped." in err and "Traceback" not in err and "ERROR" not in err
+
+
+def test_strict_client_switch_and_each_readers_subject(preview_server: PreviewServer) -> None:
+    """The "strict client" switch shows the copy without <style> blocks or overflow-wrap, as
+    Gmail, Outlook and Yahoo read it; the page's subject is the chosen reader's own."""
+    full = get(preview_server, "/issue").text
+    strict = get(preview_server, "/issue", client="strict").text
+    assert "<style" in full and "<style" not in strict
+    assert "Hi Ada," in strict
+    page = get(preview_server, "/", client="strict").text
+    assert 'name="client" value="strict" checked' in page
+    ada = get(preview_server, "/status").json()["subject"]
+    grace = get(preview_server, "/status", subscriber="grace@example.org").json()["subject"]
+    assert "(+" in ada and "(+" not in grace and grace != ada

@@ -84,7 +84,7 @@ def test_long_url_and_words_fit_a_strict_client(browser: Browser, folder: Path, 
     assert len(found["titles"]) == 6
     for title in found["titles"]:
         assert title["shown"] and title["linkShown"] and title["link"], title
-        assert 0 <= title["left"] and title["right"] <= width, title
+        assert title["left"] >= 0 and title["right"] <= width, title
     assert LONG_WORD in "".join(t["text"] for t in found["titles"])
     default = [f for f in found["fonts"] if "Helvetica" not in f["font"]]
     assert default == [], f"text in the client's default font: {default[:5]}"

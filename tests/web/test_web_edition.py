@@ -82,8 +82,15 @@ def test_archive_page_is_a_public_edition(sent: Path, browser: Browser) -> None:
 
 def sent_html(folder: Path) -> str:
     result = run_cli(
-        "-C", str(folder), "preview", "--date", DAY, "--subscriber", "ada@example.com",
-        "--format", "html",
+        "-C",
+        str(folder),
+        "preview",
+        "--date",
+        DAY,
+        "--subscriber",
+        "ada@example.com",
+        "--format",
+        "html",
     )
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout.decode()
