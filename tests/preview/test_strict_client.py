@@ -181,3 +181,19 @@ def test_contents_entries_link_to_the_story_on_the_web_edition(folder: Path) -> 
         page, _, anchor = href.partition("#")
         assert page == "https://news.example.com/archive/2026-11-20"
         assert f'id="{anchor}"' in web
+
+
+def test_a_long_contents_list_gives_way_on_phones(browser: Browser, folder: Path) -> None:
+    """A 30-story issue's contents list shows at 600 px and is dropped on a phone, where
+    it would push the first story a screen down; a short issue keeps its list there."""
+    visible = "getComputedStyle(document.querySelector('.toc').parentElement).display"
+    long_issue = filled(render(folder, digest(30)))
+    short_issue = filled(render(folder, digest(4)))
+    for width, html, shown in (
+        (600, long_issue, True),
+        (375, long_issue, False),
+        (375, short_issue, True),
+    ):
+        page = browser.page(width=width)
+        page.load(html)
+        assert (page.evaluate(visible) != "none") is shown, (width, shown)
