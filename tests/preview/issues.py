@@ -46,13 +46,14 @@ def digest(
     stories: int,
     *,
     long: bool = False,
+    images: bool = True,
     sections: tuple[str, ...] = ("cities", "energy", "technology"),
 ) -> Digest:
     per = -(-stories // len(sections))
     built = []
     for k, key in enumerate(sections):
         numbers = range(k * per, min(stories, (k + 1) * per))
-        items = tuple(item(n, key, long=long and n == 0) for n in numbers)
+        items = tuple(item(n, key, image=images, long=long and n == 0) for n in numbers)
         if items:
             built.append(Section(key, key.title(), items))
     return Digest(DAY, 7, "The Morning Sample", "", tuple(built))
