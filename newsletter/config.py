@@ -95,6 +95,41 @@ class DkimSettings:
 
 
 @dataclass(frozen=True)
+class Logo:
+    """The masthead's image: an absolute https URL, its size in CSS pixels, its words."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+DEFAULT_ACCENT = "#0b5cad"
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How the issue looks: the accent colour of links and buttons, an optional logo,
+    and where the web edition sends people who want to subscribe."""
+
+    color: str = DEFAULT_ACCENT
+    logo: Logo | None = None
+    subscribe_url: str | None = None
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two `#rrggbb` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@dataclass(frozen=True)
 class Config:
     name: str
     sender: Sender
@@ -113,6 +148,7 @@ class Config:
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
     dkim: DkimSettings | None = None
+    brand: Brand = field(default_factory=Brand)
 
     @property
     def root(self) -> Path:
@@ -408,6 +444,44 @@ class _Reader:
             return _INVALID
         return DkimSettings(**values)
 
+    def colour(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        short = re.fullmatch(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])", value)
+        if short:
+            value = "#" + "".join(c * 2 for c in short.groups())
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            return self.fail(node, f"`{value}` is not a colour like #0b5cad")
+        value = value.lower()
+        # Links and buttons: white on the accent, the accent on white; dark mode keeps both.
+        ratio = contrast(value, "#ffffff")
+        if ratio < 4.5:
+            return self.fail(
+                node,
+                f"`{value}` reads at {ratio:.1f}:1 against white, under the 4.5:1 that "
+                "links and button text need; pick a darker colour",
+            )
+        return value
+
+    def logo(self, node: yaml.Node) -> Any:
+        spec = {
+            "url": self.url,
+            "width": self.number(int, 1),
+            "height": self.number(int, 1),
+            "alt": self.string,
+        }
+        values = self.fields(node, spec, {"url", "width", "height", "alt"})
+        if not {"url", "width", "height", "alt"} <= values.keys():
+            return _INVALID
+        if not values["url"].startswith("https://"):
+            return self.fail(node, "the logo `url` must be an https:// address mail clients load")
+        return Logo(**values)
+
+    def brand(self, node: yaml.Node) -> Any:
+        spec = {"color": self.colour, "logo": self.logo, "subscribe_url": self.url}
+        return Brand(**self.fields(node, spec, set()))
+
 
 _INVALID = object()
 
@@ -442,6 +516,7 @@ def load_config(path: Path) -> Config:
         "smtp": reader.smtp,
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
+        "brand": reader.brand,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:

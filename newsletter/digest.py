@@ -14,6 +14,7 @@ from datetime import date
 from newsletter.config import Config, SectionRule
 from newsletter.content.dedupe import group_near_duplicates
 from newsletter.content.summarize import summarize, teaser
+from newsletter.i18n import Strings
 from newsletter.model import Article, Digest, Item, Section, SourceFailure, SourceRef
 
 DEFAULT_SECTION = SectionRule("news", "News")
@@ -64,7 +65,7 @@ def build_digest(
         )
         for s in sections
     )
-    subject = _subject(config, day, number, sections)
+    subject = _subject(config, day, number, sections, Strings.of(config.language))
     return Digest(day, number, config.name, subject, sections, tuple(failures))
 
 
@@ -185,13 +186,25 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     return tuple(out)
 
 
-def _subject(config: Config, day: date, number: int, sections: tuple[Section, ...]) -> str:
+def subject_for(config: Config, digest: Digest, strings: Strings | None = None) -> str:
+    """The subject of `digest` as its reader gets it: her own lead story and the count of
+    her own other stories (a reader of one section hears of that section alone), in the
+    language of `strings`. A `digest.subjects` entry for the day wins."""
+    return _subject(
+        config, digest.date, digest.number, digest.sections, strings or Strings.of(config.language)
+    )
+
+
+def _subject(
+    config: Config, day: date, number: int, sections: tuple[Section, ...], strings: Strings
+) -> str:
     override = config.digest.subjects.get(day.isoformat())
     if override:
         return override
-    top = sections[0].items[0].title if sections and sections[0].items else "no new stories"
+    lead = next((s.items[0] for s in sections if s.items), None)
+    top = lead.title if lead is not None else strings("no_stories")
     count = sum(len(s.items) for s in sections)
-    more = f" (+{count - 1} more)" if count > 1 else ""
+    more = f" ({strings('more_stories', count=count - 1)})" if count > 1 else ""
     template = config.digest.subject or "{name} #{number}: {top}{more}"
     subject = template.format(
         name=config.name, number=number, top=top, more=more, date=day.isoformat(), count=count

@@ -35,7 +35,10 @@ from newsletter.model import Subscriber
 from newsletter.preview import Preview, Previews, load_previews
 from newsletter.previewing.documents import SCHEMES, error_page, force_scheme, text_page
 from newsletter.previewing.page import render_page
+from newsletter.previewing.strict import strict_client
 from newsletter.previewing.watch import watch_folder
+
+CLIENTS = ("full", "strict")
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "View", "create_app", "serve"]
 
@@ -57,6 +60,7 @@ class View:
     format: str | None = None
     width: int = 600
     scheme: str = "light"
+    client: str = "full"  # "strict": as Gmail, Outlook and Yahoo show it (see previewing.strict)
 
     def merged(self, query: Mapping[str, str]) -> View:
         """This view changed by a request's query string; unknown values are ignored."""
@@ -69,12 +73,16 @@ class View:
             view = replace(view, format=query["format"])
         if query.get("scheme") in SCHEMES:
             view = replace(view, scheme=query["scheme"])
+        if query.get("client") in CLIENTS:
+            view = replace(view, client=query["client"])
         with contextlib.suppress(KeyError, ValueError):
             view = replace(view, width=max(240, min(2400, int(query["width"]))))
         return view
 
     def query(self) -> str:
         fields: dict[str, str | int] = {"width": self.width, "scheme": self.scheme}
+        if self.client != "full":
+            fields["client"] = self.client
         if self.day:
             fields["date"] = self.day
         if self.subscriber:
@@ -162,7 +170,10 @@ def _shown(previews: Previews, preview: Preview, view: View) -> Shown:
     fmt = view.format or preview.reads
     rendered, _ = preview.personalizer.audience(preview.subscriber)
     if fmt == "html":
-        document = force_scheme(preview.html(), view.scheme)
+        html = preview.html()
+        document = force_scheme(
+            strict_client(html) if view.client == "strict" else html, view.scheme
+        )
     else:
         document = text_page(preview.text(), rendered.subject, view.scheme)
     failures = [f"skipped {failure}" for failure in preview.issue.digest.failures]
@@ -208,6 +219,7 @@ def page_values(shown: Shown, version: int) -> dict[str, Any]:
         "width": view.width,
         "widths": sorted(widths.items(), reverse=True),
         "scheme": view.scheme,
+        "client": view.client,
         "error": shown.error,
         "notes": shown.notes,
         "query": view.query(),
