@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from newsletter.errors import ConfigError, Problem
+from newsletter.suggest import did_you_mean
 from newsletter.yamlnodes import compose_file, mapping_items, scalar, where
 
 
@@ -112,6 +113,10 @@ class Config:
 _HINT = (
     "Fix the lines above in newsletter.yaml; the README's configuration reference lists every key."
 )
+_SYNTAX_HINT = (
+    "Fix that line of newsletter.yaml: keys of one level line up, two spaces deeper than "
+    "the key they belong to."
+)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -129,10 +134,9 @@ class _Reader:
         seen_nodes: dict[str, yaml.Node] = {}
         for key, key_node, value_node in mapping_items(self.path, node, self.problems):
             if key not in spec:
+                message = f"unknown key `{key}`" + did_you_mean(key, spec)
                 known = ", ".join(sorted(spec))
-                self.problems.append(
-                    where(self.path, key_node, f"unknown key `{key}` (known: {known})")
-                )
+                self.problems.append(where(self.path, key_node, f"{message} (known: {known})"))
                 continue
             seen_nodes[key] = value_node
             converted = spec[key](value_node)
@@ -306,11 +310,22 @@ class _Reader:
 _INVALID = object()
 
 
+def _syntax_hint(problems: list[Problem]) -> str:
+    if any("indentation" in p.message for p in problems):
+        return _SYNTAX_HINT
+    return "Fix that line of newsletter.yaml; quote any value that holds `: ` or starts with `[`, `{`, `*` or `&`."
+
+
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.yaml; raises ConfigError listing every problem."""
     node, problems = compose_file(path)
+    if node is None and not problems:
+        empty = Problem(
+            path, None, None, "the file is empty; it needs at least name, sender and site_url"
+        )
+        raise ConfigError([empty], "`newsletter init DIR` writes a working one to start from.")
     if node is None:
-        raise ConfigError(problems, _HINT)
+        raise ConfigError(problems, _syntax_hint(problems))
     reader = _Reader(path)
     reader.problems.extend(problems)
     spec: dict[str, Callable[[yaml.Node], Any]] = {

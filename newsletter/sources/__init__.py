@@ -13,6 +13,7 @@ from newsletter.folder import Folder
 from newsletter.model import Article, SourceFailure
 from newsletter.sources.fetch import FeedCache, Fetched, remember
 from newsletter.sources.files import read_folder
+from newsletter.sources.text import clean_article
 
 if TYPE_CHECKING:
     from newsletter.sources.feeds import FeedRead
@@ -64,7 +65,8 @@ def gather(config: Config, now: datetime | None = None) -> Gathered:
             found, failed = feed.articles, feed.failures
             if feed.fetched is not None:
                 fetched.append(feed.fetched)
-        articles.extend(found)
+        # The one place every format passes: no control character gets further.
+        articles.extend(clean_article(a) for a in found)
         failures.extend(failed)
     return Gathered(tuple(articles), tuple(failures), tuple(fetched))
 
