@@ -144,3 +144,65 @@ def test_control_characters_never_reach_the_feed_or_terminal(folder: Path) -> No
     shown = run("build", folder=folder)
     assert shown.exit_code == 0, shown.stderr
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["sink", "--out", "{out}"], ["serve"], ["preview", "--serve"]],
+    ids=["sink", "serve", "preview-serve"],
+)
+def test_a_busy_port_gets_one_answer_everywhere(
+    command: list[str], folder: Path, tmp_path: Path
+) -> None:
+    """`sink`, `serve` and `preview --serve` on a port in use: the same one-line error,
+    exit 2, the --port hint, no traceback, no wait, and no folder made for the sink."""
+    import socket
+    import time
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [a.replace("{out}", str(tmp_path / "out")) for a in command]
+        started = time.monotonic()
+        result = run(*args, "--port", str(port), folder=folder)
+        took = time.monotonic() - started
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); another program "
+        "is using it: pick another with --port, or --port 0 for any free one\n"
+    )
+    assert took < 3
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_sink_stores_what_it_receives(tmp_path: Path) -> None:
+    """The sink serves the socket it took: a message sent to it lands as an .eml file."""
+    import smtplib
+
+    from newsletter.sink import Sink
+
+    with Sink(tmp_path / "out", port=0) as sink, smtplib.SMTP(sink.host, sink.port) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\r\n\r\nbody\r\n")
+    (stored,) = (tmp_path / "out").glob("*.eml")
+    assert stored.name == "000001-b@example.com.eml"
+    assert b"body" in stored.read_bytes()
+
+
+def test_open_without_a_browser_says_where_the_file_is(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`preview --open` on a machine with no browser says so and where the page was saved,
+    and exits 1 instead of claiming it opened anything."""
+    from tests.conftest import run_cli
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    result = run_cli("-C", str(folder), "preview", "--open")
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "Opened" not in err
+    assert "no browser found" in err
+    saved = Path(err.split("it is saved at ")[1].split(": open")[0])
+    assert saved.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    saved.unlink()
