@@ -278,9 +278,29 @@ class _Reader:
         }
         return SendingSettings(**self.fields(node, spec, set()))
 
+    def smtp_url(self, node: yaml.Node) -> Any:
+        """An SMTP URL of the form `send` takes, checked here so the error has its line."""
+        from newsletter.delivery.smtp_url import parse_smtp_url
+        from newsletter.errors import SmtpUrlError
+
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        try:
+            parse_smtp_url(value)
+        except SmtpUrlError as error:
+            return self.fail(node, str(error))
+        return value
+
+    def smtp_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return self.fail(node, "expected a list")
+        items = [self.smtp_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
     def smtp(self, node: yaml.Node) -> Any:
         """`url: URL`, or `urls: [URL, …]` for several relays shared by the connections."""
-        values = self.fields(node, {"url": self.string, "urls": self.strings}, set())
+        values = self.fields(node, {"url": self.smtp_url, "urls": self.smtp_urls}, set())
         if "url" in values and "urls" in values:
             return self.fail(node, "give either `url` or `urls` (a list of relays), not both")
         if "urls" in values and not values["urls"]:

@@ -206,3 +206,21 @@ def test_open_without_a_browser_says_where_the_file_is(
     saved = Path(err.split("it is saved at ")[1].split(": open")[0])
     assert saved.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     saved.unlink()
+
+
+def test_a_misspelt_command_gets_a_suggestion() -> None:
+    """`newsletter sned` is a usage error (exit 2) that names `send`."""
+    result = run("sned")
+    assert result.exit_code == 2
+    assert "no command `sned` (did you mean `send`?)" in result.stderr
+
+
+def test_a_malformed_smtp_url_in_the_config_is_reported_at_its_line(folder: Path) -> None:
+    """`smtp.url: http://…` is refused when newsletter.yaml is read, at its line."""
+    write_config(folder, "  url: smtp://127.0.0.1:2525", "  url: http://127.0.0.1:2525")
+    text = (folder / "newsletter.yaml").read_text(encoding="utf-8")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "url: http://" in t)
+    result = run("build", folder=folder)
+    assert result.exit_code == 2
+    assert f"newsletter.yaml:{line}:" in result.stderr
+    assert "unknown scheme `http`" in result.stderr
