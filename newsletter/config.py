@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from newsletter.errors import ConfigError, Problem
+from newsletter.suggest import did_you_mean
 from newsletter.yamlnodes import compose_file, mapping_items, scalar, where
 
 
@@ -166,6 +167,10 @@ _HINT = (
 )
 # Headers that carry credentials: their values come from the environment only.
 _SECRET_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
+_SYNTAX_HINT = (
+    "Fix that line of newsletter.yaml: keys of one level line up, two spaces deeper than "
+    "the key they belong to."
+)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -183,10 +188,9 @@ class _Reader:
         seen_nodes: dict[str, yaml.Node] = {}
         for key, key_node, value_node in mapping_items(self.path, node, self.problems):
             if key not in spec:
+                message = f"unknown key `{key}`" + did_you_mean(key, spec)
                 known = ", ".join(sorted(spec))
-                self.problems.append(
-                    where(self.path, key_node, f"unknown key `{key}` (known: {known})")
-                )
+                self.problems.append(where(self.path, key_node, f"{message} (known: {known})"))
                 continue
             seen_nodes[key] = value_node
             converted = spec[key](value_node)
@@ -416,9 +420,29 @@ class _Reader:
         }
         return SendingSettings(**self.fields(node, spec, set()))
 
+    def smtp_url(self, node: yaml.Node) -> Any:
+        """An SMTP URL of the form `send` takes, checked here so the error has its line."""
+        from newsletter.delivery.smtp_url import parse_smtp_url
+        from newsletter.errors import SmtpUrlError
+
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        try:
+            parse_smtp_url(value)
+        except SmtpUrlError as error:
+            return self.fail(node, str(error))
+        return value
+
+    def smtp_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return self.fail(node, "expected a list")
+        items = [self.smtp_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
     def smtp(self, node: yaml.Node) -> Any:
         """`url: URL`, or `urls: [URL, …]` for several relays shared by the connections."""
-        values = self.fields(node, {"url": self.string, "urls": self.strings}, set())
+        values = self.fields(node, {"url": self.smtp_url, "urls": self.smtp_urls}, set())
         if "url" in values and "urls" in values:
             return self.fail(node, "give either `url` or `urls` (a list of relays), not both")
         if "urls" in values and not values["urls"]:
@@ -493,11 +517,22 @@ def node_keys(node: yaml.Node) -> set[str]:
     return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
+def _syntax_hint(problems: list[Problem]) -> str:
+    if any("indentation" in p.message for p in problems):
+        return _SYNTAX_HINT
+    return "Fix that line of newsletter.yaml; quote any value that holds `: ` or starts with `[`, `{`, `*` or `&`."
+
+
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.yaml; raises ConfigError listing every problem."""
     node, problems = compose_file(path)
+    if node is None and not problems:
+        empty = Problem(
+            path, None, None, "the file is empty; it needs at least name, sender and site_url"
+        )
+        raise ConfigError([empty], "`newsletter init DIR` writes a working one to start from.")
     if node is None:
-        raise ConfigError(problems, _HINT)
+        raise ConfigError(problems, _syntax_hint(problems))
     reader = _Reader(path)
     reader.problems.extend(problems)
     spec: dict[str, Callable[[yaml.Node], Any]] = {

@@ -46,7 +46,7 @@ def build_digest(
     settings = config.digest
     candidates = [_candidate(a) for a in articles]
     merged = [_merge(group, config) for group in _groups(candidates)]
-    merged.sort(key=lambda m: (-len(m[0].sources), -m[0].reading_minutes, m[0].title.lower()))
+    merged.sort(key=lambda m: (-_tellers(m[0]), -m[0].reading_minutes, m[0].title.lower()))
     items = [item for item, _ in merged]
     sections = _sections(items[: settings.max_items], items[settings.max_items :], config)
     # Ranking and sections read no summary: items get theirs once their place is known.
@@ -110,7 +110,7 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
     sources: list[SourceRef] = []
     for c in group:
         ref = SourceRef(c.article.source or _domain(c.article.url), c.article.url)
-        if ref not in sources:
+        if (ref.name or ref.url) and ref not in sources:
             sources.append(ref)
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
     # Without words in the body, an item is as long as its summary: the article's own,
@@ -153,6 +153,11 @@ def _count_word(word: str, text: str) -> int:
     return len(re.findall(rf"\b{re.escape(word)}\b", text))
 
 
+def _tellers(item: Item) -> int:
+    """How many sources tell the story; a story whose source has no name still has one."""
+    return max(1, len(item.sources))
+
+
 def _domain(url: str | None) -> str:
     """A source's name when it has none: its web address's host, without `www.`."""
     host = re.sub(r"^[a-z]+://", "", url or "").split("/")[0]
@@ -178,7 +183,7 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     # holding only links to more stories come last.
     out.sort(
         key=lambda s: (
-            -max((len(i.sources) for i in s.items), default=0),
+            -max((_tellers(i) for i in s.items), default=0),
             -len(s.items),
             order.index(s.key),
         )

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -29,8 +28,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from newsletter.errors import InputError, NewsletterError
+from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
+from newsletter.listen import listening_socket
 from newsletter.model import Subscriber
 from newsletter.preview import Preview, Previews, load_previews
 from newsletter.previewing.documents import SCHEMES, error_page, force_scheme, text_page
@@ -329,23 +329,6 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def _event(name: str, data: Mapping[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port (0: any free port), or an InputError saying what to do."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(64)
-    except OSError as error:
-        sock.close()
-        raise InputError(
-            f"cannot listen on {host}:{port} ({error.strerror}); pick another with --port, "
-            "or --port 0 for any free one"
-        ) from None
-    return sock
 
 
 def serve(
