@@ -121,8 +121,9 @@ _ADVICE = {
 }
 
 
-def write_advice(error: BaseException) -> str:
-    """What to do about `error` (an OSError, or SQLite's words for the same faults)."""
+def write_advice(error: BaseException, path: Path | str | None = None) -> str:
+    """What to do about `error` (an OSError, or SQLite's words for the same faults) that
+    happened writing `path`."""
     code = getattr(error, "errno", None)
     if code in _ADVICE:
         return _ADVICE[code]
@@ -131,11 +132,25 @@ def write_advice(error: BaseException) -> str:
         return _ADVICE[errno.ENOSPC]
     if "readonly" in text or "read-only" in text:
         return "it is read-only: check its attributes (`lsattr`), permissions and mount"
+    free = _free_bytes(Path(path)) if path is not None else None
+    if free is not None and free < 1 << 20:  # SQLite says "disk I/O error" for a full disk too
+        return f"the disk holding it is nearly full ({free // 1024} KB free): free some space"
     return "check the disk, the file's permissions and its folder"
+
+
+def _free_bytes(path: Path) -> int | None:
+    import shutil
+
+    for place in (path, *path.parents):
+        try:
+            return shutil.disk_usage(place).free
+        except OSError:
+            continue
+    return None
 
 
 def cannot_write(path: Path | str, error: BaseException, then: str = "") -> FileWriteError:
     """The error for `path` that could not be written because of `error`."""
     why = getattr(error, "strerror", None) or str(error)
     then = then or "Then run the command again."
-    return FileWriteError(f"cannot write {path}: {why}; {write_advice(error)}. {then}")
+    return FileWriteError(f"cannot write {path}: {why}; {write_advice(error, path)}. {then}")

@@ -6,6 +6,7 @@ the network and the signals. Everything it calls is pure or behind a Transport.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -182,7 +183,7 @@ def send_issue(
             )  # fmt: skip
         finally:
             known.close()
-    with run_lock(folder.lock_path, "newsletter send") as lock:
+    with run_lock(folder.lock_path, "newsletter send") as lock, _set_aside(folder) as reserve:
         try:
             personalizer.keep_secret()
         except OSError as error:
@@ -194,7 +195,7 @@ def send_issue(
             watch = _Watch(lock, ledger)
             return _run(
                 issue, personalizer, subscribers, test_to, request, report, ledger, on_start,
-                on_result, targets, watch=watch,
+                on_result, targets, watch=watch, reserve=reserve,
             )  # fmt: skip
         finally:
             ledger.close()
@@ -264,6 +265,7 @@ def _run(
     targets: list[SmtpTarget] | None = None,
     known: Ledger | None = None,
     watch: _Watch | None = None,
+    reserve: Path | None = None,
 ) -> SendReport:
     import asyncio
 
@@ -367,13 +369,57 @@ def _run(
         report.seconds = time.monotonic() - started
         report.abandoned = engine.abandoned
         if run_id is not None and ledger is not None:
-            # Never in the way of the error that ended the run (a full disk fails this too).
-            try:
-                ledger.end_run(run_id, datetime.now(UTC), outcome)
-            except sqlite3.Error as error:
-                if sys.exc_info()[1] is None:
-                    raise unwritable(ledger.path, error) from error
+            failed = _end_run(ledger, run_id, outcome, reserve)
+            # Never in the way of the error that ended the run (a full disk fails both).
+            if failed is not None and sys.exc_info()[1] is None:
+                raise unwritable(ledger.path, failed) from failed
     return report
+
+
+#: Disk space a send sets aside beside its ledger, given back to record how the run ended
+#: if the disk fills up during it: the run then reads "aborted", not "killed".
+RESERVE_BYTES = 64 * 1024
+
+
+@contextlib.contextmanager
+def _set_aside(folder: Folder) -> Iterator[Path]:
+    """Reserve the space in the state folder for the run's end; a disk too full even for
+    that stops the send before it starts."""
+    path = folder.state_dir / "send.reserve"
+    try:
+        with path.open("wb") as f:
+            f.write(bytes(RESERVE_BYTES))
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise cannot_write(path, error, "Nothing was sent.") from error
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def _end_run(
+    ledger: Ledger, run_id: int, outcome: str, reserve: Path | None
+) -> sqlite3.Error | None:
+    """Record the end of the run, with the reserved space given back if it takes that;
+    the error if it still cannot be recorded."""
+    failed: sqlite3.Error | None = None
+    for attempt in range(2):
+        try:
+            ledger.end_run(run_id, datetime.now(UTC), outcome)
+            failed = None
+            break
+        except sqlite3.Error as error:
+            failed = error
+            if reserve is None or attempt:
+                break
+            with contextlib.suppress(OSError):
+                reserve.unlink()
+    return failed
 
 
 def _state_fault(path: Path, error: sqlite3.Error) -> NewsletterError:

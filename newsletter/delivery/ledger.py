@@ -81,7 +81,8 @@ def unwritable(path: Path, why: object) -> DeliveryError:
     """The error that stops a run whose delivery records cannot be written to `path`."""
     from newsletter.errors import write_advice
 
-    advice = write_advice(why) if isinstance(why, BaseException) else write_advice(Exception(why))
+    error = why if isinstance(why, BaseException) else Exception(why)
+    advice = write_advice(error, path)
     return DeliveryError(
         f"cannot write the ledger {path}: {why}; {advice}. The run stopped; messages "
         "accepted since the last record may be sent again by the next run. Then run "
