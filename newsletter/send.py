@@ -78,6 +78,7 @@ class SendReport:
     seconds: float = 0.0
     interrupted: bool = False
     abandoned: bool = False  # asked twice: messages in flight were left unrecorded
+    connections: int = 0  # SMTP connections the run used
     source_failures: tuple[str, ...] = ()
     target: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -297,6 +298,7 @@ def _run(
     if not recipients:
         return report
     concurrency = min(request.concurrency or config.sending.concurrency, len(recipients))
+    report.connections = concurrency
     transports: list[Transport]
     if not targets:
         transports = [NullTransport() for _ in range(concurrency)]
@@ -470,7 +472,8 @@ async def _drive(
         report.interrupted = True
         engine.stop.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
         loop.add_signal_handler(sig, stop)
     # Until the writer process is up (a Python start), records are committed on the loop;
     # if it cannot start, they go on being so.
@@ -513,8 +516,9 @@ async def _drive(
                 )
         if writer is not None:
             await writer.close()  # every record handed over is committed before the end
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig, handler in previous.items():
             loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)  # the command's own again (newsletter/stopping.py)
 
 
 def _recipients(

@@ -1,0 +1,97 @@
+"""What a send says is true: about what was recorded, who is left, the URL it was given,
+and a stop before it got under way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.delivery.conftest import DAY, ROOT, cli, emails, send, write_subscribers
+from tests.delivery.faulty import Fault, FaultyServer
+
+
+def test_a_held_recipient_is_not_called_served_when_nothing_is_left_to_send(
+    letter: Path, server: FaultyServer
+) -> None:
+    """With everyone delivered but one refused permanently before, the second run does not
+    say that every active subscriber has the issue: it names the held one's refusal and
+    the way to retry it."""
+    write_subscribers(letter, emails(3))
+    server.handler.rule(emails(3)[1], Fault("rcpt", reply="550 5.1.1 no such user"))
+    assert send(letter, server.url).returncode == 1
+    again = send(letter, server.url)
+    assert again.returncode == 0, again.stderr
+    assert "every active subscriber already has this issue" not in again.stderr
+    assert "refused permanently before" in again.stderr and "--retry-failed" in again.stderr
+
+
+def test_a_password_in_an_smtp_url_is_never_echoed(letter: Path) -> None:
+    """A URL carrying a password is refused without printing the password, whether it
+    parses or not, and wherever it came from (flag, environment, newsletter.yaml)."""
+    secret = "hunter2-s3cret"
+    for url in (f"smtp://ada:{secret}@mail.example.com:587", f"smtp://ada:{secret}@[::1"):
+        flagged = send(letter, url)
+        from_env = cli(letter, "send", "--date", DAY, env={"NEWSLETTER_SMTP_URL": url})
+        config = yaml.safe_load((letter / "newsletter.yaml").read_text())
+        config["smtp"] = {"url": url}
+        (letter / "newsletter.yaml").write_text(yaml.safe_dump(config))
+        from_file = cli(letter, "send", "--date", DAY)
+        dry = send(letter, url, "--dry-run")
+        for result in (flagged, from_env, from_file, dry):
+            assert result.returncode == 2, result.stderr
+            assert "bad SMTP URL" in result.stderr and "ada:***@" in result.stderr
+            assert secret not in result.stderr + result.stdout
+
+
+def test_a_dry_run_checks_the_smtp_url_as_the_real_run_would(
+    letter: Path, server: FaultyServer
+) -> None:
+    """`send --dry-run` with a malformed URL says so (exit 2) instead of "Would send"."""
+    result = send(letter, "smtp://[::1", "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: bad SMTP URL `smtp://[::1`")
+    assert "Would send" not in result.stderr
+
+
+def test_a_sigterm_before_the_send_got_under_way_is_answered(
+    letter: Path, server: FaultyServer
+) -> None:
+    """SIGTERM while the send is still gathering its articles (here: waiting on a feed that
+    never answers) ends it at once with a message that nothing was sent, not silently."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = yaml.safe_load((letter / "newsletter.yaml").read_text())
+    config["sources"] = [
+        {"folder": "articles"},
+        {"feed": f"http://127.0.0.1:{port}/feed.xml", "timeout": 60},
+    ]
+    (letter / "newsletter.yaml").write_text(yaml.safe_dump(config))
+    command = [sys.executable, "-m", "newsletter", "-C", str(letter), "send", "--date", DAY]
+    proc = subprocess.Popen(
+        [*command, "--smtp-url", server.url],
+        cwd=ROOT,
+        env=os.environ,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        listener.settimeout(30)
+        connection, _ = listener.accept()  # the send is fetching the feed now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        listener.close()
+    connection.close()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Stopped by SIGTERM: nothing was sent" in err
+    assert "Traceback" not in err
+    assert server.handler.accepted == []
