@@ -132,8 +132,10 @@ def send_issue(
     *,
     on_start: Callable[[SendReport], None] = lambda r: None,
     on_result: Callable[[Record], None] = lambda r: None,
+    on_wait: Callable[[str], None] = lambda text: None,
 ) -> SendReport:
-    """Send (or with dry_run, only prepare) the issue; returns what happened.
+    """Send (or with dry_run, only prepare) the issue; returns what happened. `on_wait`
+    hears what the run waits for (a server it cannot reach yet, before each retry).
 
     Everything that can be wrong with the input (config, subscribers, SMTP URL, --to
     addresses, every template for every audience) is found before the first write, so an
@@ -196,7 +198,7 @@ def send_issue(
             watch = _Watch(lock, ledger)
             return _run(
                 issue, personalizer, subscribers, test_to, request, report, ledger, on_start,
-                on_result, targets, watch=watch, reserve=reserve,
+                on_result, targets, watch=watch, reserve=reserve, on_wait=on_wait,
             )  # fmt: skip
         finally:
             ledger.close()
@@ -267,6 +269,7 @@ def _run(
     known: Ledger | None = None,
     watch: _Watch | None = None,
     reserve: Path | None = None,
+    on_wait: Callable[[str], None] = lambda text: None,
 ) -> SendReport:
     import asyncio
 
@@ -344,6 +347,7 @@ def _run(
         backoff_base=config.sending.backoff,
         recorder=GroupCommitter(commit) if record_to else None,
         on_result=published,
+        on_wait=on_wait,
     )
     # A long run commits from a process of its own (see newsletter/delivery/writer.py).
     writer_for = record_to.path if record_to and len(recipients) >= WRITER_FROM else None

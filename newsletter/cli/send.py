@@ -139,7 +139,13 @@ def send(
         progress.start(report)
 
     try:
-        report = send_issue(cli.folder(), request, on_start=started, on_result=progress.step)
+        report = send_issue(
+            cli.folder(),
+            request,
+            on_start=started,
+            on_result=progress.step,
+            on_wait=lambda text: cli.say(f"Waiting: {text}"),
+        )
     except KeyboardInterrupt:  # Ctrl-C outside the sending loop, which handles its own
         done = (
             f"every delivery made ({progress.done}) is recorded"

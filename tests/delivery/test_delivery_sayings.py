@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from tests.delivery.conftest import DAY, ROOT, cli, emails, send, write_subscribers
-from tests.delivery.faulty import Fault, FaultyServer
+from tests.delivery.faulty import Fault, FaultyServer, free_port
 
 
 def test_a_held_recipient_is_not_called_served_when_nothing_is_left_to_send(
@@ -95,3 +95,29 @@ def test_a_sigterm_before_the_send_got_under_way_is_answered(
     assert "Stopped by SIGTERM: nothing was sent" in err
     assert "Traceback" not in err
     assert server.handler.accepted == []
+
+
+def test_a_refused_connection_says_what_it_retries_while_it_waits(letter: Path) -> None:
+    """Nobody listening: before each wait the send says on stderr that it cannot reach the
+    server and when it tries again, so the retries are not silence; then one error."""
+    result = send(letter, f"smtp://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    waits = [line for line in lines if line.startswith("Waiting: cannot reach the SMTP server")]
+    assert len(waits) == 2, result.stderr  # FAST: two retries, each said once for the pool
+    assert "trying again in" in waits[0] and "attempt 2 of 3" in waits[0]
+    errors = [i for i, line in enumerate(lines) if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0] > lines.index(waits[-1])
+
+
+def test_implicit_tls_to_a_plain_port_says_it_does_not_speak_tls(
+    letter: Path, server: FaultyServer
+) -> None:
+    """smtps:// to a port that answers in plain SMTP: the error says the port does not
+    speak TLS and suggests smtp+starttls:// or smtp:// for it, not OpenSSL's words."""
+    result = send(letter, f"smtps://127.0.0.1:{server.port}")
+    assert result.returncode == 1
+    assert f"127.0.0.1:{server.port} does not speak TLS" in result.stderr
+    assert f"smtp+starttls://127.0.0.1:{server.port}" in result.stderr
+    assert f"smtp://127.0.0.1:{server.port}" in result.stderr
+    assert "WRONG_VERSION_NUMBER" not in result.stderr and "SSL" not in result.stderr
