@@ -564,9 +564,19 @@ def _archive(issue: Issue, personalizer: Personalizer) -> None:
         "number": digest.number,
         "subject": digest.subject,
         "teaser": digest.items[0].teaser if digest.items else "",
-        "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # The first delivery's time, kept by a resumed run that rewrites the page.
+        "sent_at": _sent_at(stem.with_suffix(".json"))
+        or datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write_atomic(stem.with_suffix(".json"), json.dumps(meta, indent=2))
+
+
+def _sent_at(path: Path) -> str | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("sent_at")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _write_atomic(path: Path, text: str) -> None:
