@@ -131,7 +131,7 @@ def one_error(result: Ran, names: str) -> None:
     assert len(errors) == 1 and names in errors[0], result.stderr
 
 
-@pytest.mark.parametrize("free", [0, 8, 24, 64, 160, 260, 400])
+@pytest.mark.parametrize("free", [0, 24, 160, 400])
 def test_a_full_disk_at_any_point_of_a_send_gives_one_error_naming_the_file(
     letter: Path, server: FaultyServer, free: int
 ) -> None:
@@ -140,7 +140,7 @@ def test_a_full_disk_at_any_point_of_a_send_gives_one_error_naming_the_file(
     disk is full, exit 1, never a traceback (nor the end-of-run step's error in place of
     the first one); the ledger never says delivered what the server did not accept, and
     the run is labelled as stopped, not killed."""
-    write_subscribers(letter, emails(300))
+    write_subscribers(letter, emails(200))
     with tiny_disk(letter / ".newsletter", 8192, free):
         result = send(letter, server.url)
         assert result.returncode == 1, result.stderr
@@ -153,7 +153,7 @@ def test_a_full_disk_at_any_point_of_a_send_gives_one_error_naming_the_file(
             assert data["last_run"] == "aborted"
         again = send(letter, server.url)  # room again: the rest goes out
         assert again.returncode == 0, again.stderr
-    assert set(server.handler.recipients()) == set(emails(300))
+    assert set(server.handler.recipients()) == set(emails(200))
 
 
 def test_a_read_only_ledger_is_named_before_anything_is_sent(
