@@ -15,7 +15,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from newsletter.errors import LockedError, StateLostError, cannot_write
+from newsletter.errors import InputError, LockedError, StateLostError, cannot_write
 
 
 def holder(path: Path) -> dict[str, Any] | None:
@@ -74,6 +74,11 @@ def run_lock(path: Path, what: str) -> Iterator[HeldLock]:
     """
     folder_lock = _lock_folder(path)
     try:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise InputError(
+                f"{path.parent} is a file, but it is where sends keep their state (the ledger, "
+                "the lock, the archive); nothing was sent. Move the file away, then send again."
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -179,9 +179,12 @@ class Ledger:
                 wal = path.with_name(path.name + "-wal")
                 flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
                 uri = f"{path.absolute().as_uri()}?{flags}"
-                self.db: sqlite3.Connection | None = sqlite3.connect(
-                    uri, uri=True, check_same_thread=False
-                )
+                try:
+                    self.db: sqlite3.Connection | None = sqlite3.connect(
+                        uri, uri=True, check_same_thread=False
+                    )
+                except sqlite3.Error as error:
+                    raise damaged(path, error) from error
             else:
                 self.db = None
             return
@@ -219,7 +222,10 @@ class Ledger:
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return []
-            raise _fault(self.path, error) from error
+            # Only reading: whatever SQLite cannot read there is no ledger it can use.
+            raise (
+                damaged(self.path, error) if self.readonly else _fault(self.path, error)
+            ) from error
         except sqlite3.DatabaseError as error:
             raise _fault(self.path, error) from error
 
