@@ -52,7 +52,8 @@ class HeldLock:
             raise StateLostError(
                 f"the lock file {self.path} was removed while this send was running (was "
                 f"{self.path.parent} deleted?). The run stopped so that no other send runs "
-                "beside it."
+                "beside it; if the ledger went too, what it delivered is no longer on record "
+                "and the next send sends the issue to everyone again."
             )
 
 
