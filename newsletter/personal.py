@@ -6,7 +6,7 @@ subscriber then costs one substitution and one encoding.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from newsletter.config import Config
@@ -67,6 +67,19 @@ class Personalizer:
             cached = (rendered, Composer(self.config, rendered))
             self._audiences[key] = cached
         return cached
+
+    def check(self, subscribers: Iterable[Subscriber]) -> None:
+        """Render the issue for every audience among `subscribers`, and the web version:
+        a template error is raised here, before a send writes anything."""
+        for subscriber in subscribers:
+            self.audience(subscriber)
+        self.web_version()
+
+    def keep_secret(self) -> None:
+        """For a real send, once every check passed: the unsubscribe key of the folder,
+        created if there is none yet (the only write this class makes)."""
+        self.secret = self._unsubscribe.load_secret(self.config)
+        self._tokens = self._unsubscribe.Tokens(self.secret, self.config.list_id)
 
     def has_content(self, subscriber: Subscriber) -> bool:
         """False when the subscriber's topics match no section of this issue."""
