@@ -71,6 +71,16 @@ class UnsubscribeSettings:
 
 
 @dataclass(frozen=True)
+class SignupSettings:
+    """`signup:`: the double opt-in of `newsletter serve`'s /subscribe."""
+
+    expiry_days: float = 7.0  # a confirmation link works this long; then the entry goes
+    per_address_per_day: int = 3  # confirmation messages to one address
+    per_client_per_hour: int = 10  # signups from one client address
+    welcome: bool = True  # a welcome message once confirmed
+
+
+@dataclass(frozen=True)
 class DkimSettings:
     domain: str
     selector: str
@@ -97,6 +107,7 @@ class Config:
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
     dkim: DkimSettings | None = None
+    signup: SignupSettings = field(default_factory=SignupSettings)
 
     @property
     def root(self) -> Path:
@@ -287,6 +298,15 @@ class _Reader:
         spec = {"mailto": self.address, "secret_file": self.string}
         return UnsubscribeSettings(**self.fields(node, spec, set()))
 
+    def signup(self, node: yaml.Node) -> Any:
+        spec = {
+            "expiry_days": self.number(float, 0.01),
+            "per_address_per_day": self.number(int, 1),
+            "per_client_per_hour": self.number(int, 1),
+            "welcome": self.boolean,
+        }
+        return SignupSettings(**self.fields(node, spec, set()))
+
     def dkim(self, node: yaml.Node) -> Any:
         spec = {
             "domain": self.string,
@@ -329,6 +349,7 @@ def load_config(path: Path) -> Config:
         "smtp": reader.smtp,
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
+        "signup": reader.signup,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:

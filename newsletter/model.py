@@ -115,6 +115,7 @@ class Status(enum.StrEnum):
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
+    PENDING = "pending"  # signed up, not confirmed yet: receives nothing but the confirmation
 
 
 class Format(enum.StrEnum):

@@ -9,6 +9,8 @@ Routes:
                                  200, no cookie, no redirect, harmless to repeat
     GET  /preferences/{token}    resubscribe or unsubscribe
     POST /preferences/{token}    action=subscribe|unsubscribe
+    GET  /subscribe              the signup form;  POST /subscribe  signs up (double opt-in)
+    GET  /confirm/{token}        a button;  POST /confirm/{token}  confirms the signup
     GET  /archive/               every sent issue;  GET /archive/YYYY-MM-DD  one issue
     GET  /feed.atom              the Atom feed of issues
     GET  /healthz                "ok", for a proxy or a supervisor
@@ -16,11 +18,14 @@ Routes:
 A forged, truncated or foreign token gets the same 404 page as any unknown URL, and a
 valid token gets the same pages whatever the address's status: no response tells
 whether an address is subscribed.
+
+Changes are recorded in the folder's journal before the answer and folded into
+subscribers.yaml in batches (see newsletter.web.changes): a request costs the same at
+any list size.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -42,12 +47,15 @@ from newsletter.unsubscribe import load_secret
 from newsletter.web import archive
 from newsletter.web.feed import atom_feed
 from newsletter.web.lookup import TokenLookup
+from newsletter.web.changes import WebChanges
 from newsletter.web.middleware import AccessLog, BodyLimit
+from newsletter.web.signup import Signup
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 4096
 TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"  # the signup form's
 log = logging.getLogger(__name__)
 
 # Pages of our own: no script, no framing, forms only to ourselves, no Referer carrying a token.
@@ -96,8 +104,12 @@ class _Site:
         self.folder = folder
         self.config = config
         self.lookup = TokenLookup(folder.subscribers_path, secret, config.list_id, _read_emails)
+        self.changes = WebChanges(folder, smtputf8=config.sending.smtputf8)
+        self.signup = Signup(
+            folder, config, secret, self.changes, self.page, self.invalid, self.unavailable
+        )
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
+            loader=jinja2.FileSystemLoader([TEMPLATES, PACKAGE_TEMPLATES]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
@@ -152,17 +164,9 @@ class _Site:
         return await run_in_threadpool(self.lookup.resolve, token)
 
     async def set_status(self, email: str, status: Status) -> None:
-        from newsletter.subscribers import UnknownSubscriberError, set_status
-
-        # An address removed from the file meanwhile already receives nothing.
-        with contextlib.suppress(UnknownSubscriberError):
-            await run_in_threadpool(
-                set_status,
-                self.folder.subscribers_path,
-                email,
-                status,
-                lock_path=self.folder.subscribers_lock_path,
-            )
+        # One journal commit; the file gets it with the next batch. An address removed
+        # from the file meanwhile already receives nothing: the fold passes it by.
+        await self.changes.record(email, {"status": status.value})
 
     async def unsubscribe(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -241,17 +245,22 @@ def create_app(folder: Folder) -> Starlette:
     (ConfigError if either is wrong); the subscriber file and archive per request."""
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
+    site.changes.fold_now()  # what a server stopped before its last batch left
     routes = [
         Route("/", site.home),
         Route("/healthz", site.health),
         Route("/unsubscribe/{token}", site.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences/{token}", site.preferences, methods=["GET", "POST"]),
+        Route("/subscribe", site.signup.subscribe, methods=["GET", "POST"]),
+        Route("/confirm/{token}", site.signup.confirm, methods=["GET", "POST"]),
         Route("/archive/", site.archive_index),
         Route("/archive/{day}", site.archive_issue),
         Route("/feed.atom", site.feed),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(AccessLog), Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)],
         exception_handlers={HTTPException: site.http_error},
     )
+    app.state.changes = site.changes  # `serve` folds what is left when it stops
+    return app

@@ -1,0 +1,112 @@
+"""The web side's writes: each change one journal commit, folded into the file in batches.
+
+    changes = WebChanges(folder)
+    await changes.record("ann@example.com", {"status": "unsubscribed"})   # durable now
+    await changes.state("ann@example.com")      # the Subscriber as it stands, or None
+
+A request never rewrites subscribers.yaml: `record` commits one row and returns; a
+background task folds every row recorded so far into the file (one locked rewrite for
+many requests) a moment later, and again while more come in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+import threading
+
+from starlette.concurrency import run_in_threadpool
+
+from newsletter.errors import NewsletterError
+from newsletter.folder import Folder
+from newsletter.model import Subscriber
+from newsletter.subscribers.addresses import address_key
+from newsletter.subscribers.journal import Change, Journal, apply, fold_quietly
+
+__all__ = ["FOLD_DELAY", "WebChanges"]
+
+FOLD_DELAY = 0.5  # seconds: the rows of a burst of requests go into one rewrite
+log = logging.getLogger(__name__)
+
+
+class WebChanges:
+    """The journal of a served folder, a cached read of its file, and the folding task."""
+
+    def __init__(self, folder: Folder, *, smtputf8: bool = False) -> None:
+        self.folder = folder
+        self.journal = Journal(folder.state_dir)
+        self.smtputf8 = smtputf8
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._known: dict[str, Subscriber] = {}
+        self._dirty = False
+        self._folding: asyncio.Task[None] | None = None
+
+    def fold_now(self) -> int:
+        """Fold what an earlier server left in the journal (blocking)."""
+        if not self.journal.path.exists():
+            return 0
+        return fold_quietly(
+            self.folder.subscribers_path, self.journal, self.folder.subscribers_lock_path
+        )
+
+    async def record(self, email: str, values: dict[str, object], *, create: bool = False) -> None:
+        """Record the change durably (NewsletterError if it cannot be), then fold it soon."""
+        try:
+            await run_in_threadpool(self.journal.record, email, values, create=create)
+        except (OSError, sqlite3.Error) as error:
+            raise _unrecordable(error) from error
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self._dirty = True
+        if self._folding is None or self._folding.done():
+            self._folding = asyncio.get_running_loop().create_task(self._fold_soon())
+
+    async def _fold_soon(self) -> None:
+        while self._dirty:
+            await asyncio.sleep(FOLD_DELAY)
+            self._dirty = False
+            await run_in_threadpool(
+                fold_quietly,
+                self.folder.subscribers_path,
+                self.journal,
+                self.folder.subscribers_lock_path,
+            )
+
+    async def state(self, email: str) -> Subscriber | None:
+        """The entry of `email` as it stands (file and journal), or None."""
+        return await run_in_threadpool(self._state, email)
+
+    def _state(self, email: str) -> Subscriber | None:
+        key = address_key(email)
+        changes: list[Change] = self.journal.pending(email)  # before the file: see journal
+        known = self._current().get(key)
+        found = apply([known] if known else [], changes)
+        return found[0] if found else None
+
+    def _current(self) -> dict[str, Subscriber]:
+        from newsletter.subscribers.parse import load
+
+        path = self.folder.subscribers_path
+        with self._lock:
+            try:
+                info = os.stat(path)
+                stamp: tuple[int, int, int] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
+            except FileNotFoundError:
+                stamp = None
+            if stamp != self._stamp:
+                try:
+                    subscribers = load(path, smtputf8=True) if stamp is not None else ()
+                except NewsletterError as error:
+                    log.warning("%s cannot be read as it stands: %s", path, error)
+                    subscribers = ()
+                self._known = {address_key(s.email): s for s in subscribers}
+                self._stamp = stamp
+            return self._known
+
+
+def _unrecordable(error: Exception) -> NewsletterError:
+    return NewsletterError(f"cannot record the change in the journal: {error}")
