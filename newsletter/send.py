@@ -124,11 +124,14 @@ def send_issue(
     """Send (or with dry_run, only prepare) the issue; returns what happened."""
     from newsletter.issue import load_issue
     from newsletter.lock import run_lock
-    from newsletter.subscribers import load as load_subscribers
+    from newsletter.subscribers.journal import current, expire_pending
 
     issue = load_issue(folder, request.date)
     config = issue.config
-    subscribers = load_subscribers(folder.subscribers_path, smtputf8=config.sending.smtputf8)
+    # The list as it stands: the file and every change the web side recorded since.
+    subscribers = current(
+        folder.subscribers_path, folder.state_dir, smtputf8=config.sending.smtputf8
+    )
     target = smtp_target(config, request.smtp_url) if not request.dry_run else None
     digest = issue.digest
     if not digest.items and not request.allow_empty:
@@ -155,6 +158,19 @@ def send_issue(
         finally:
             known.close()
     with run_lock(folder.lock_path, "newsletter send"):
+        if not request.to:
+            dropped = expire_pending(
+                folder.subscribers_path,
+                folder.state_dir,
+                config.signup.expiry_days,
+                datetime.now(UTC),
+                lock_path=folder.subscribers_lock_path,
+            )
+            if dropped:
+                report.warnings.append(
+                    f"dropped {len(dropped)} signup(s) not confirmed within "
+                    f"{config.signup.expiry_days:g} days from {folder.subscribers_path.name}"
+                )
         ledger = Ledger(ledger_path(folder.state_dir, request.shard))
         try:
             return _run(issue, subscribers, request, report, ledger, on_start, on_result, target)
@@ -202,7 +218,8 @@ def _run(
             records = [Record(e, State.SKIPPED, 0, None, why, None, now) for e in skipped]
             ledger.record(digest.date, records)
     personalizer.audience(Subscriber(email="reader@example.invalid"))  # renders the full issue
-    report.warnings = personalizer.warnings
+    early, report.warnings = report.warnings, personalizer.warnings  # it adds more as it goes
+    report.warnings[:0] = early
     on_start(report)
     if not recipients:
         return report

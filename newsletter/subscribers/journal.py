@@ -156,7 +156,9 @@ class Journal:
 
     def mail_state(self, key: str) -> str | None:
         with self._lock:
-            row = self._connect().execute("SELECT state FROM mails WHERE key = ?", (key,)).fetchone()
+            row = (
+                self._connect().execute("SELECT state FROM mails WHERE key = ?", (key,)).fetchone()
+            )
         return None if row is None else str(row[0])
 
     def mails_since(
@@ -293,9 +295,7 @@ def _folded(scan: Any, changes: list[Change]) -> tuple[str, list[Expected]]:
             if "status" in values:
                 status = Status(values["status"])
                 splices.extend(edit.set_key(scan.text, entry.node, "status", status.value))
-                expected.append(
-                    lambda key, sub, k=entry.key, s=status: key == k and (sub is None or sub.status is s)
-                )
+                expected.append(_becomes(entry.key, status))
             else:
                 expected.append((entry.key, None))
             continue
@@ -314,6 +314,15 @@ def _folded(scan: Any, changes: list[Change]) -> tuple[str, list[Expected]]:
     return edit.apply(scan.text, splices), expected
 
 
+def _becomes(key: str, status: Status) -> Expected:
+    """A broken entry may become valid with the new status (say `status: actve` fixed)."""
+
+    def test(found: str | None, subscriber: Subscriber | None) -> bool:
+        return found == key and (subscriber is None or subscriber.status is status)
+
+    return test
+
+
 def fold_quietly(path: Path, journal: Journal, lock_path: Path | None = None) -> int:
     """`fold`, logging instead of raising: for the server's background folding."""
     try:
@@ -321,3 +330,53 @@ def fold_quietly(path: Path, journal: Journal, lock_path: Path | None = None) ->
     except NewsletterError as error:
         log.warning("changes kept in %s, not yet in %s: %s", journal.path, path, error)
         return 0
+
+
+def expire_pending(
+    path: Path,
+    state_dir: Path,
+    max_age_days: float,
+    now: datetime,
+    *,
+    lock_path: Path | None = None,
+    dry_run: bool = False,
+    smtputf8: bool = True,
+) -> list[str]:
+    """Drop the `pending` entries whose signup (`fields.signup_at`) is older than
+    `max_age_days`: their confirmation link no longer works. The journal is folded first.
+    Returns the addresses dropped (with `dry_run`, those that would be)."""
+    journal = Journal.existing(state_dir)
+    if journal is not None and not dry_run:
+        try:
+            fold(path, journal, lock_path=lock_path)
+        finally:
+            journal.close()
+    if not path.exists():
+        return []
+    cutoff = now.timestamp() - max_age_days * 86400
+
+    def expired(subscriber: Subscriber | None) -> bool:
+        if subscriber is None or subscriber.status is not Status.PENDING:
+            return False
+        signed_up = subscriber.fields.get("signup_at")
+        try:
+            when = datetime.fromisoformat(str(signed_up).replace("Z", "+00:00"))
+        except ValueError:
+            return False  # added by hand: the editor decides
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.timestamp() < cutoff
+
+    if dry_run:
+        return [s.email for s in current(path, state_dir, smtputf8=smtputf8) if expired(s)]
+    with locked(path, lock_path), no_gc():
+        scan = scan_for_edit(path, missing_ok=False)
+        gone = [e for e in scan.checked.entries if expired(e.subscriber)]
+        if not gone:
+            return []
+        splices = [s for e in gone for s in edit.delete(scan.text, scan.checked, e)]
+        kept: list[Expected] = [
+            (e.key, e.subscriber) for e in scan.checked.entries if e not in gone
+        ]
+        write_checked(path, scan, edit.apply(scan.text, splices), kept)
+    return [e.subscriber.email for e in gone if e.subscriber is not None]

@@ -45,9 +45,9 @@ from newsletter.folder import Folder
 from newsletter.model import Status
 from newsletter.unsubscribe import load_secret
 from newsletter.web import archive
+from newsletter.web.changes import WebChanges
 from newsletter.web.feed import atom_feed
 from newsletter.web.lookup import TokenLookup
-from newsletter.web.changes import WebChanges
 from newsletter.web.middleware import AccessLog, BodyLimit
 from newsletter.web.signup import Signup
 

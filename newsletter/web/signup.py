@@ -78,17 +78,15 @@ class Signup:
         self.topics = [(s.key, s.title) for s in config.sections]
 
     def form_page(self, status: int = 200, **values: Any) -> HTMLResponse:
-        return self.page(
-            "subscribe.html.j2",
-            status,
-            action="subscribe",
-            topics=self.topics,
-            expiry_days=f"{self.config.signup.expiry_days:g}",
-            sent=False,
-            error=None,
-            page=True,
+        context: dict[str, Any] = {
+            "action": "subscribe",
+            "topics": self.topics,
+            "expiry_days": f"{self.config.signup.expiry_days:g}",
+            "sent": False,
+            "error": None,
             **values,
-        )
+        }
+        return self.page("subscribe.html.j2", status, **context)
 
     async def subscribe(self, request: Request) -> Response:
         if request.method == "GET":
@@ -100,7 +98,9 @@ class Signup:
         if unknown or len(fields.get("email", [])) != 1 or len(fields.get("name", [])) > 1:
             return self.form_page(400, error="The form was not filled in as expected; try again.")
         try:
-            email = normalize_address(fields["email"][0].strip(), smtputf8=self.config.sending.smtputf8)
+            email = normalize_address(
+                fields["email"][0].strip(), smtputf8=self.config.sending.smtputf8
+            )
         except AddressError:
             return self.form_page(400, error="That does not look like an email address.")
         name = (fields.get("name") or [""])[0].strip() or None
@@ -134,13 +134,19 @@ class Signup:
         journal = self.changes.journal
         now = time.time()
         limits = self.config.signup
-        if journal.mails_since(now - _HOUR, client=client, kind="signup") >= limits.per_client_per_hour:
+        if (
+            journal.mails_since(now - _HOUR, client=client, kind="signup")
+            >= limits.per_client_per_hour
+        ):
             return "limited"
         journal.mail_claim(f"signup:{secrets.token_hex(8)}", "signup", email, client, now)
         current = self.changes._state(email)
         if current is not None and current.status in (Status.ACTIVE, Status.BOUNCED):
             return None  # nothing to confirm; the answer says the same as for anyone
-        if journal.mails_since(now - _DAY, email=email, kind="confirm") >= limits.per_address_per_day:
+        if (
+            journal.mails_since(now - _DAY, email=email, kind="confirm")
+            >= limits.per_address_per_day
+        ):
             return None
         when = int(now)
         origin = request.headers.get("origin") or request.headers.get("referer") or ""
@@ -173,14 +179,16 @@ class Signup:
             log.warning("the %s message to a new reader was not sent: %s", kind, error)
             await run_in_threadpool(self.changes.journal.mail_done, key, "failed")
             return
-        await run_in_threadpool(self.changes.journal.mail_done, key, "sent" if delivered else "failed")
+        await run_in_threadpool(
+            self.changes.journal.mail_done, key, "sent" if delivered else "failed"
+        )
         if not delivered:
             log.warning("the %s message to a new reader was refused: %s", kind, said)
 
     # /confirm/{token}
 
     def _check(self, token: str, current: Subscriber | None, when: int) -> str:
-        """"ok", "expired" or "invalid", for the token's signup and the entry as it stands."""
+        """ "ok", "expired" or "invalid", for the token's signup and the entry as it stands."""
         if current is None or current.status not in (Status.PENDING, Status.UNSUBSCRIBED):
             return "invalid"
         signed_up = _epoch(current.fields.get("signup_at"))

@@ -203,6 +203,7 @@ def test_hand_edits_are_seen_at_once(site: Site) -> None:
         assert response.status_code == 200
         response = client.post(f"/unsubscribe/{site.token('ada@example.com')}", data=ONE_CLICK)
         assert response.status_code == 200
+    site.folded()
     text = path.read_text()
     assert "not an address" in text
     assert text.count("status: unsubscribed") == 3  # linus, new, ada
