@@ -43,6 +43,8 @@ class WebChanges:
         self._known: dict[str, Subscriber] = {}
         self._dirty = False
         self._folding: asyncio.Task[None] | None = None
+        self._queue: list[tuple[str, dict[str, object], bool, asyncio.Future[None]]] = []
+        self._committing = False
 
     def fold_now(self) -> int:
         """Fold what an earlier server left in the journal (blocking)."""
@@ -53,12 +55,36 @@ class WebChanges:
         )
 
     async def record(self, email: str, values: dict[str, object], *, create: bool = False) -> None:
-        """Record the change durably (NewsletterError if it cannot be), then fold it soon."""
-        try:
-            await run_in_threadpool(self.journal.record, email, values, create=create)
-        except (OSError, sqlite3.Error) as error:
-            raise _unrecordable(error) from error
+        """Record the change durably (NewsletterError if it cannot be), then fold it soon.
+
+        The changes of requests that arrive together share one commit (group commit):
+        each request still returns only once its own row is on disk."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((email, values, create, done))
+        if not self._committing:
+            self._committing = True
+            asyncio.get_running_loop().create_task(self._commit())
+        await done
         self._schedule()
+
+    async def _commit(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    await run_in_threadpool(
+                        self.journal.record_many, [(e, v, c) for e, v, c, _ in batch]
+                    )
+                except (OSError, sqlite3.Error) as error:
+                    for *_, done in batch:
+                        if not done.done():
+                            done.set_exception(_unrecordable(error))
+                else:
+                    for *_, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._committing = False
 
     def _schedule(self) -> None:
         self._dirty = True
