@@ -7,17 +7,17 @@ Routes:
                                  scanners follow links)
     POST /unsubscribe/{token}    unsubscribes: RFC 8058 one-click or the page's button;
                                  200, no cookie, no redirect, harmless to repeat
-    GET  /preferences/{token}    resubscribe or unsubscribe
-    POST /preferences/{token}    action=subscribe|unsubscribe
+    GET  /preferences/{token}    the reader's status, name, topics and format
+    POST /preferences/{token}    action=subscribe|unsubscribe, or action=save with the form
     GET  /subscribe              the signup form;  POST /subscribe  signs up (double opt-in)
     GET  /confirm/{token}        a button;  POST /confirm/{token}  confirms the signup
     GET  /archive/               every sent issue;  GET /archive/YYYY-MM-DD  one issue
     GET  /feed.atom              the Atom feed of issues
     GET  /healthz                "ok", for a proxy or a supervisor
 
-A forged, truncated or foreign token gets the same 404 page as any unknown URL, and a
-valid token gets the same pages whatever the address's status: no response tells
-whether an address is subscribed.
+A forged, truncated or foreign token gets the same 404 page as any unknown URL, and the
+unsubscribe pages are the same whatever the address's status. (The preferences page
+shows the holder of the token their own choices.)
 
 Changes are recorded in the folder's journal before the answer and folded into
 subscribers.yaml in batches (see newsletter.web.changes): a request costs the same at
@@ -192,26 +192,73 @@ class _Site:
         return self.page("unsubscribe.html.j2", 200, _TOKEN_HEADERS, done=done, token=token)
 
     async def preferences(self, request: Request) -> Response:
+        """The reader's choices: status, name, topics and format, each saved on POST.
+
+        action=subscribe|unsubscribe is one button each; action=save stores the form."""
         token = request.path_params["token"]
         saved = None
+        form: dict[str, list[str]] = {}
         try:
             if request.method == "POST":
                 await request.body()  # size-checked whatever the content type
-                async with request.form(max_files=0, max_fields=8) as form:
-                    action = form.get("action")
-                if action not in ("subscribe", "unsubscribe"):
-                    return PlainTextResponse("action must be subscribe or unsubscribe\n", 400)
+                async with request.form(max_files=0, max_fields=64) as data:
+                    form = {key: [str(v) for v in data.getlist(key)] for key in data}
+                action = (form.get("action") or [""])[0]
+                if action not in ("subscribe", "unsubscribe", "save"):
+                    return PlainTextResponse("action must be subscribe, unsubscribe or save\n", 400)
                 saved = str(action)
             email = await self.subscriber(token)
             if email is None:
                 return self.invalid()
-            if saved is not None:
+            if saved == "save":
+                values = self._choices(form)
+                if isinstance(values, str):
+                    return await self._preferences_page(email, token, None, 400, values)
+                await self.changes.record(email, values)
+            elif saved is not None:
                 status = Status.ACTIVE if saved == "subscribe" else Status.UNSUBSCRIBED
                 await self.set_status(email, status)
         except NewsletterError:
             log.exception("cannot record a preference")
             return self.unavailable()
-        return self.page("preferences.html.j2", 200, _TOKEN_HEADERS, saved=saved, token=token)
+        return await self._preferences_page(email, token, saved)
+
+    def _choices(self, form: dict[str, list[str]]) -> dict[str, object] | str:
+        """The values of a saved preferences form, or what is wrong with it."""
+        from newsletter.subscribers.schema import text_problem
+
+        unknown = set(form) - {"action", "name", "topics", "format"}
+        if unknown or len(form.get("name", [""])) > 1 or len(form.get("format", [""])) > 1:
+            return "The form was not filled in as expected; nothing was changed."
+        offered = {s.key for s in self.config.sections}
+        topics = sorted(set(form.get("topics", [])))
+        if any(t not in offered for t in topics):
+            return "Please choose topics among those listed; nothing was changed."
+        fmt = (form.get("format") or ["html"])[0]
+        if fmt not in ("html", "text"):
+            return "The format is HTML or plain text; nothing was changed."
+        name = (form.get("name") or [""])[0].strip()
+        if text_problem(name) or len(name) > 100:
+            return "Please write your name on one line; nothing was changed."
+        return {"name": name or None, "topics": topics, "format": fmt}
+
+    async def _preferences_page(
+        self, email: str, token: str, saved: str | None, status: int = 200, error: str = ""
+    ) -> HTMLResponse:
+        reader = await self.changes.state(email)
+        return self.page(
+            "preferences.html.j2",
+            status,
+            _TOKEN_HEADERS,
+            saved=saved,
+            token=token,
+            error=error,
+            state=reader.status.value if reader else "unsubscribed",
+            reader_name=(reader.name or "") if reader else "",
+            chosen=sorted(reader.topics) if reader else [],
+            format=reader.format.value if reader else "html",
+            sections=[(s.key, s.title) for s in self.config.sections],
+        )
 
     # archive
 

@@ -275,3 +275,31 @@ def test_form_prints_a_snippet_posting_to_the_site(folder: Path) -> None:
     assert 'action="https://news.example.com/subscribe"' in result.output
     assert 'name="topics" value="energy"' in result.output
     assert 'name="website"' in result.output
+
+
+def test_preferences_show_and_save_topics_name_and_format(signup_site: Site) -> None:
+    """The preferences page shows the reader's status, name, topics and format, saves a
+    change of each at once (the send sees it before it is folded into the file), and
+    refuses an unknown topic or format with a page saying so, changing nothing."""
+    site = signup_site
+    url = f"/preferences/{site.token('ken@example.net')}"
+    with site.client() as client:
+        page = client.get(url)
+        assert "Status: <strong>subscribed" in page.text
+        assert 'value="text" checked' in page.text and 'value="Ken Thompson"' in page.text
+        saved = client.post(
+            url, data={"action": "save", "name": "Ken T.", "topics": ["energy"], "format": "html"}
+        )
+        assert saved.status_code == 200 and "Saved: your choices" in saved.text
+        ken = reader(site, "ken@example.net")
+        assert ken is not None and ken.name == "Ken T." and ken.topics == frozenset({"energy"})
+        assert ken.format.value == "html"
+        for bad in ({"topics": "astrology"}, {"format": "pdf"}, {"colour": "blue"}):
+            refused = client.post(url, data={"action": "save", **bad})
+            assert refused.status_code == 400 and "nothing was changed" in refused.text
+        assert reader(site, "ken@example.net") == ken
+        left = client.post(url, data={"action": "unsubscribe"})
+        assert "Status: <strong>not subscribed" in left.text
+    site.folded()
+    text = site.folder.subscribers_path.read_text()
+    assert "name: Ken T." in text and "topics: [energy]" in text
