@@ -43,7 +43,7 @@ from newsletter.config import Config, load_config
 from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
 from newsletter.model import Status
-from newsletter.unsubscribe import load_secret
+from newsletter.unsubscribe import load_secret, lookup_id
 from newsletter.web import archive
 from newsletter.web.changes import WebChanges
 from newsletter.web.feed import atom_feed
@@ -109,7 +109,7 @@ class _Site:
         self.folder = folder
         self.config = config
         self.lookup = TokenLookup(folder.subscribers_path, secret, config.list_id, _read_emails)
-        self.changes = WebChanges(folder, smtputf8=config.sending.smtputf8)
+        self.changes = WebChanges(folder, secret, config.list_id, smtputf8=config.sending.smtputf8)
         self.signup = Signup(
             folder, config, secret, self.changes, self.page, self.invalid, self.unavailable
         )
@@ -166,7 +166,14 @@ class _Site:
     # token pages
 
     async def subscriber(self, token: str) -> str | None:
-        return await run_in_threadpool(self.lookup.resolve, token)
+        return await run_in_threadpool(self._resolve, token)
+
+    def _resolve(self, token: str) -> str | None:
+        found = self.lookup.resolve(token)
+        if found is None and lookup_id(token) is not None:
+            # A reader who signed up moments ago is in the journal, not yet in the file.
+            found = self.changes.created_index().resolve(token)
+        return found
 
     async def set_status(self, email: str, status: Status) -> None:
         # One journal commit; the file gets it with the next batch. An address removed

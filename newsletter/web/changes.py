@@ -24,6 +24,7 @@ from newsletter.folder import Folder
 from newsletter.model import Subscriber
 from newsletter.subscribers.addresses import address_key
 from newsletter.subscribers.journal import Change, Journal, apply, fold_quietly
+from newsletter.unsubscribe import TokenIndex
 
 __all__ = ["FOLD_DELAY", "WebChanges"]
 
@@ -34,8 +35,12 @@ log = logging.getLogger(__name__)
 class WebChanges:
     """The journal of a served folder, a cached read of its file, and the folding task."""
 
-    def __init__(self, folder: Folder, *, smtputf8: bool = False) -> None:
+    def __init__(
+        self, folder: Folder, secret: bytes, list_id: str, *, smtputf8: bool = False
+    ) -> None:
         self.folder = folder
+        self.secret = secret
+        self.list_id = list_id
         self.journal = Journal(folder.state_dir)
         self.smtputf8 = smtputf8
         self._lock = threading.Lock()
@@ -101,6 +106,11 @@ class WebChanges:
                 self.journal,
                 self.folder.subscribers_lock_path,
             )
+
+    def created_index(self) -> TokenIndex:
+        """The tokens of the addresses added by changes not folded into the file yet."""
+        emails = [str(c.set.get("email", c.email)) for c in self.journal.pending() if c.create]
+        return TokenIndex(self.secret, self.list_id, emails)
 
     async def state(self, email: str) -> Subscriber | None:
         """The entry of `email` as it stands (file and journal), or None."""

@@ -230,8 +230,6 @@ def test_bad_confirmation_tokens_change_nothing(signup_site: Site, smtp_server: 
 
         assert client.post(link).status_code == 200
         unsubscribe = client.post(f"/unsubscribe/{site.token(NEWCOMER)}")
-        site.folded()  # the token of a new reader resolves once the file has them
-        unsubscribe = client.post(f"/unsubscribe/{site.token(NEWCOMER)}")
         assert unsubscribe.status_code == 200
         assert reader(site, NEWCOMER).status is Status.UNSUBSCRIBED  # type: ignore[union-attr]
         assert client.post(link).status_code == 404  # replayed
@@ -303,3 +301,17 @@ def test_preferences_show_and_save_topics_name_and_format(signup_site: Site) -> 
     site.folded()
     text = site.folder.subscribers_path.read_text()
     assert "name: Ken T." in text and "topics: [energy]" in text
+
+
+def test_links_of_a_reader_not_yet_in_the_file_work_at_once(signup_site: Site) -> None:
+    """The personal links of an address the journal added moments ago (not yet folded
+    into the file) work: unsubscribing right after signing up is recorded."""
+    site = signup_site
+    with site.client() as client:
+        client.post("/subscribe", data={"email": NEWCOMER})
+        assert NEWCOMER not in site.folder.subscribers_path.read_text()
+        answer = client.post(
+            f"/unsubscribe/{site.token(NEWCOMER)}", data={"List-Unsubscribe": "One-Click"}
+        )
+    assert answer.status_code == 200 and "You are unsubscribed" in answer.text
+    assert reader(site, NEWCOMER).status is Status.UNSUBSCRIBED  # type: ignore[union-attr]
