@@ -123,6 +123,11 @@ class Format(enum.StrEnum):
     TEXT = "text"
 
 
+class Frequency(enum.StrEnum):
+    DAILY = "daily"  # every issue
+    WEEKLY = "weekly"  # only the weekly edition, on `digest.weekly_day`
+
+
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
 
@@ -138,6 +143,7 @@ class Subscriber:
     format: Format = Format.HTML
     joined: date | None = None
     fields: Mapping[str, Any] = field(default_factory=_frozen)
+    frequency: Frequency = Frequency.DAILY
 
     @property
     def active(self) -> bool:

@@ -442,6 +442,7 @@ def _as_json(s: Subscriber) -> dict[str, Any]:
         "status": s.status.value,
         "topics": sorted(s.topics),
         "format": s.format.value,
+        "frequency": s.frequency.value,
         "joined": s.joined.isoformat() if s.joined else None,
         "fields": {k: iso(v) for k, v in s.fields.items()},
     }

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from newsletter.errors import NewsletterError, SubscriberFileError
-from newsletter.model import Format, Status, Subscriber
+from newsletter.model import Format, Frequency, Status, Subscriber
 from newsletter.subscribers import edit
 from newsletter.subscribers.addresses import address_key
 from newsletter.subscribers.changes import Expected, scan_for_edit, write_checked
@@ -195,7 +195,7 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if isinstance(value, frozenset | set | tuple):
             value = sorted(value)
-        elif isinstance(value, Status | Format):
+        elif isinstance(value, Status | Format | Frequency):
             value = value.value
         elif isinstance(value, Mapping):
             value = dict(value)
@@ -210,6 +210,8 @@ def _typed(key: str, value: Any) -> Any:
         return Status(value)
     if key == "format":
         return Format(value)
+    if key == "frequency":
+        return Frequency(value)
     if key == "topics":
         return frozenset(value)
     if key == "fields":
