@@ -52,6 +52,8 @@ class DigestSettings:
     summary_sentences: int = 3
     subject: str | None = None  # a template such as "{name} #{number}: {top}"
     subjects: dict[str, str] = field(default_factory=dict)  # per-date overrides
+    weekly_day: str = "friday"  # the day of the weekly edition
+    weekly_subject: str = "{name} weekly #{number}: {top}{more}"
 
 
 @dataclass(frozen=True)
@@ -271,8 +273,21 @@ class _Reader:
             "summary_sentences": self.number(int, 1),
             "subject": self.string,
             "subjects": self.string_map,
+            "weekly_day": self.weekday,
+            "weekly_subject": self.string,
         }
         return DigestSettings(**self.fields(node, spec, set()))
+
+    def weekday(self, node: yaml.Node) -> Any:
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        if str(value).lower() not in days:
+            return self.fail(
+                node, f"`{value}` is not a day of the week; write one of {', '.join(days)}"
+            )
+        return str(value).lower()
 
     def sending(self, node: yaml.Node) -> Any:
         spec = {

@@ -51,6 +51,7 @@ class SendRequest:
     retry_failed: bool = False
     allow_empty: bool = False
     shard: tuple[int, int] | None = None
+    edition: str = "daily"  # or "weekly": the edition for readers with `frequency: weekly`
 
 
 @dataclass
@@ -70,6 +71,7 @@ class SendReport:
     source_failures: tuple[str, ...] = ()
     target: str = ""
     warnings: list[str] = field(default_factory=list)
+    edition: str = "daily"
 
     @property
     def exit_code(self) -> int:
@@ -125,12 +127,14 @@ def send_issue(
     from newsletter.issue import load_issue
     from newsletter.lock import run_lock
     from newsletter.subscribers.journal import current, expire_pending
+    from newsletter.weekly import journal_dir
 
-    issue = load_issue(folder, request.date)
+    issue = load_issue(folder, request.date, edition=request.edition)
+    folder = issue.folder  # the edition's: its own ledger, archive and lock
     config = issue.config
     # The list as it stands: the file and every change the web side recorded since.
     subscribers = current(
-        folder.subscribers_path, folder.state_dir, smtputf8=config.sending.smtputf8
+        folder.subscribers_path, journal_dir(folder), smtputf8=config.sending.smtputf8
     )
     target = smtp_target(config, request.smtp_url) if not request.dry_run else None
     digest = issue.digest
@@ -146,6 +150,7 @@ def send_issue(
         request.dry_run,
         bool(request.to),
         source_failures=tuple(str(f) for f in digest.failures),
+        edition=request.edition,
         target=", ".join(map(str, smtp_targets(config, request.smtp_url)))
         if target
         else "nowhere (dry run)",
@@ -161,7 +166,7 @@ def send_issue(
         if not request.to:
             dropped = expire_pending(
                 folder.subscribers_path,
-                folder.state_dir,
+                journal_dir(folder),
                 config.signup.expiry_days,
                 datetime.now(UTC),
                 lock_path=folder.subscribers_lock_path,
@@ -364,9 +369,13 @@ def _recipients(
         return picked
     delivered = ledger.emails_in(day, [State.DELIVERED]) if ledger else set()
     held = set() if request.retry_failed or not ledger else ledger.emails_in(day, [State.FAILED])
+    from newsletter.weekly import reads
+
     out = []
     for subscriber in subscribers:
         if not subscriber.active or not shard_of(subscriber.email, request.shard):
+            continue
+        if not reads(subscriber, request.edition):
             continue
         if subscriber.email in delivered:
             report.already += 1

@@ -7,7 +7,7 @@ Routes:
                                  scanners follow links)
     POST /unsubscribe/{token}    unsubscribes: RFC 8058 one-click or the page's button;
                                  200, no cookie, no redirect, harmless to repeat
-    GET  /preferences/{token}    the reader's status, name, topics and format
+    GET  /preferences/{token}    the reader's status, name, topics, format and frequency
     POST /preferences/{token}    action=subscribe|unsubscribe, or action=save with the form
     GET  /subscribe              the signup form;  POST /subscribe  signs up (double opt-in)
     GET  /confirm/{token}        a button;  POST /confirm/{token}  confirms the signup
@@ -234,8 +234,9 @@ class _Site:
         """The values of a saved preferences form, or what is wrong with it."""
         from newsletter.subscribers.schema import text_problem
 
-        unknown = set(form) - {"action", "name", "topics", "format"}
-        if unknown or len(form.get("name", [""])) > 1 or len(form.get("format", [""])) > 1:
+        unknown = set(form) - {"action", "name", "topics", "format", "frequency"}
+        single = ("name", "format", "frequency")
+        if unknown or any(len(form.get(key, [""])) > 1 for key in single):
             return "The form was not filled in as expected; nothing was changed."
         offered = {s.key for s in self.config.sections}
         topics = sorted(set(form.get("topics", [])))
@@ -244,10 +245,13 @@ class _Site:
         fmt = (form.get("format") or ["html"])[0]
         if fmt not in ("html", "text"):
             return "The format is HTML or plain text; nothing was changed."
+        frequency = (form.get("frequency") or ["daily"])[0]
+        if frequency not in ("daily", "weekly"):
+            return "The frequency is daily or weekly; nothing was changed."
         name = (form.get("name") or [""])[0].strip()
         if text_problem(name) or len(name) > 100:
             return "Please write your name on one line; nothing was changed."
-        return {"name": name or None, "topics": topics, "format": fmt}
+        return {"name": name or None, "topics": topics, "format": fmt, "frequency": frequency}
 
     async def _preferences_page(
         self, email: str, token: str, saved: str | None, status: int = 200, error: str = ""
@@ -264,6 +268,8 @@ class _Site:
             reader_name=(reader.name or "") if reader else "",
             chosen=sorted(reader.topics) if reader else [],
             format=reader.format.value if reader else "html",
+            frequency=reader.frequency.value if reader else "daily",
+            weekly_day=self.config.digest.weekly_day.capitalize(),
             sections=[(s.key, s.title) for s in self.config.sections],
         )
 

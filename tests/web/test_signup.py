@@ -276,7 +276,7 @@ def test_form_prints_a_snippet_posting_to_the_site(folder: Path) -> None:
 
 
 def test_preferences_show_and_save_topics_name_and_format(signup_site: Site) -> None:
-    """The preferences page shows the reader's status, name, topics and format, saves a
+    """The preferences page shows the reader's status, name, topics, format and frequency, saves a
     change of each at once (the send sees it before it is folded into the file), and
     refuses an unknown topic or format with a page saying so, changing nothing."""
     site = signup_site
@@ -285,14 +285,20 @@ def test_preferences_show_and_save_topics_name_and_format(signup_site: Site) -> 
         page = client.get(url)
         assert "Status: <strong>subscribed" in page.text
         assert 'value="text" checked' in page.text and 'value="Ken Thompson"' in page.text
-        saved = client.post(
-            url, data={"action": "save", "name": "Ken T.", "topics": ["energy"], "format": "html"}
-        )
+        assert 'value="daily" checked' in page.text
+        choices = {"name": "Ken T.", "topics": ["energy"], "format": "html", "frequency": "weekly"}
+        saved = client.post(url, data={"action": "save", **choices})
         assert saved.status_code == 200 and "Saved: your choices" in saved.text
         ken = reader(site, "ken@example.net")
         assert ken is not None and ken.name == "Ken T." and ken.topics == frozenset({"energy"})
-        assert ken.format.value == "html"
-        for bad in ({"topics": "astrology"}, {"format": "pdf"}, {"colour": "blue"}):
+        assert ken.format.value == "html" and ken.frequency.value == "weekly"
+        bads = (
+            {"topics": "astrology"},
+            {"format": "pdf"},
+            {"frequency": "hourly"},
+            {"colour": "x"},
+        )
+        for bad in bads:
             refused = client.post(url, data={"action": "save", **bad})
             assert refused.status_code == 400 and "nothing was changed" in refused.text
         assert reader(site, "ken@example.net") == ken
@@ -300,7 +306,7 @@ def test_preferences_show_and_save_topics_name_and_format(signup_site: Site) -> 
         assert "Status: <strong>not subscribed" in left.text
     site.folded()
     text = site.folder.subscribers_path.read_text()
-    assert "name: Ken T." in text and "topics: [energy]" in text
+    assert "name: Ken T." in text and "topics: [energy]" in text and "frequency: weekly" in text
 
 
 def test_links_of_a_reader_not_yet_in_the_file_work_at_once(signup_site: Site) -> None:
