@@ -126,7 +126,7 @@ def send_issue(
     """Send (or with dry_run, only prepare) the issue; returns what happened."""
     from newsletter.issue import load_issue
     from newsletter.lock import run_lock
-    from newsletter.subscribers.journal import current, expire_pending
+    from newsletter.subscribers.journal import current, expire_pending, is_expired
     from newsletter.weekly import journal_dir
 
     issue = load_issue(folder, request.date, edition=request.edition)
@@ -163,7 +163,7 @@ def send_issue(
         finally:
             known.close()
     with run_lock(folder.lock_path, "newsletter send"):
-        if not request.to:
+        if not request.to and any(is_expired(s, config.signup.expiry_days) for s in subscribers):
             dropped = expire_pending(
                 folder.subscribers_path,
                 journal_dir(folder),

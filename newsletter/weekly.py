@@ -48,10 +48,6 @@ class WeeklyFolder(Folder):
     def state_dir(self) -> Path:
         return self.root / ".newsletter" / "weekly"
 
-    @property
-    def journal_dir(self) -> Path:
-        return self.root / ".newsletter"
-
 
 def edition_folder(folder: Folder, edition: str) -> Folder:
     if edition == DAILY:

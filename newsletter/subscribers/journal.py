@@ -352,6 +352,24 @@ def fold_quietly(path: Path, journal: Journal, lock_path: Path | None = None) ->
         return 0
 
 
+def is_expired(subscriber: Subscriber, max_age_days: float, now: datetime | None = None) -> bool:
+    """Whether `subscriber` is a signup (`pending`, `fields.signup_at`) older than
+    `max_age_days`, whose confirmation link no longer works. An entry made pending by
+    hand, without a signup time, is the editor's to decide."""
+    if subscriber.status is not Status.PENDING:
+        return False
+    try:
+        when = datetime.fromisoformat(
+            str(subscriber.fields.get("signup_at")).replace("Z", "+00:00")
+        )
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    cutoff = (now or datetime.now(UTC)).timestamp() - max_age_days * 86400
+    return when.timestamp() < cutoff
+
+
 def expire_pending(
     path: Path,
     state_dir: Path,
@@ -373,19 +391,9 @@ def expire_pending(
             journal.close()
     if not path.exists():
         return []
-    cutoff = now.timestamp() - max_age_days * 86400
 
     def expired(subscriber: Subscriber | None) -> bool:
-        if subscriber is None or subscriber.status is not Status.PENDING:
-            return False
-        signed_up = subscriber.fields.get("signup_at")
-        try:
-            when = datetime.fromisoformat(str(signed_up).replace("Z", "+00:00"))
-        except ValueError:
-            return False  # added by hand: the editor decides
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return when.timestamp() < cutoff
+        return subscriber is not None and is_expired(subscriber, max_age_days, now)
 
     if dry_run:
         return [s.email for s in current(path, state_dir, smtputf8=smtputf8) if expired(s)]

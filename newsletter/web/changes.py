@@ -6,7 +6,7 @@
 
 A request never rewrites subscribers.yaml: `record` commits one row and returns; a
 background task folds every row recorded so far into the file (one locked rewrite for
-many requests) a moment later, and again while more come in.
+many requests, in a process of its own) a moment later, and again while more come in.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import sys
 import threading
 
 from starlette.concurrency import run_in_threadpool
@@ -91,6 +92,10 @@ class WebChanges:
         finally:
             self._committing = False
 
+    def schedule_fold(self) -> None:
+        """Fold soon: for a change recorded without `record` (a signup)."""
+        self._schedule()
+
     def _schedule(self) -> None:
         self._dirty = True
         if self._folding is None or self._folding.done():
@@ -100,11 +105,36 @@ class WebChanges:
         while self._dirty:
             await asyncio.sleep(FOLD_DELAY)
             self._dirty = False
-            await run_in_threadpool(
-                fold_quietly,
-                self.folder.subscribers_path,
-                self.journal,
-                self.folder.subscribers_lock_path,
+            await self._fold_elsewhere()
+
+    async def _fold_elsewhere(self) -> None:
+        """One fold in a process of its own: reading and writing a long list then takes
+        none of this interpreter while it answers requests."""
+        folder = self.folder
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "newsletter.subscribers.foldjob",
+            str(folder.subscribers_path),
+            str(folder.state_dir),
+            str(folder.subscribers_lock_path),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            _, errors = await process.communicate()
+        except asyncio.CancelledError:
+            # The server is stopping: the fold is cut short (its write is atomic, its
+            # changes stay in the journal for the next fold).
+            process.kill()
+            await process.wait()
+            raise
+        if process.returncode != 0:
+            log.warning(
+                "changes kept in %s, not yet in %s: %s",
+                self.journal.path,
+                folder.subscribers_path,
+                errors.decode("utf-8", "replace").strip()[-2000:],
             )
 
     def created_index(self) -> TokenIndex:

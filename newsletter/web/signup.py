@@ -119,6 +119,7 @@ class Signup:
         except NewsletterError:
             log.exception("cannot record a signup")
             return self.unavailable()
+        self.changes.schedule_fold()
         if task == "limited":
             return self.form_page(
                 429, error="Too many signups from your network just now; try again in an hour."
@@ -170,7 +171,6 @@ class Signup:
     async def _mail(self, key: str, email: str, name: str | None, links: dict[str, str]) -> None:
         """Send the confirmation (or welcome) claimed under `key`: after the answer, so
         that its time tells nothing."""
-        self.changes._schedule()
         kind = key.partition(":")[0]
         try:
             message = compose(self.config, self.folder.templates_dir, kind, email, name, links)

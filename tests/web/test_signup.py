@@ -321,3 +321,22 @@ def test_links_of_a_reader_not_yet_in_the_file_work_at_once(signup_site: Site) -
         )
     assert answer.status_code == 200 and "You are unsubscribed" in answer.text
     assert reader(site, NEWCOMER).status is Status.UNSUBSCRIBED  # type: ignore[union-attr]
+
+
+def test_the_next_send_drops_expired_signups(folder: Path, smtp_server: SmtpServer) -> None:
+    """A signup older than `signup.expiry_days` is dropped by the next send, which says so;
+    a recent one stays pending, and neither receives the issue."""
+    path = folder / "subscribers.yaml"
+    old = (datetime.now(UTC) - timedelta(days=8)).isoformat(timespec="seconds")
+    new = datetime.now(UTC).isoformat(timespec="seconds")
+    path.write_text(
+        path.read_text()
+        + f"\n  - email: {NEWCOMER}\n    status: pending\n    fields: {{signup_at: '{old}'}}\n"
+        + f"\n  - email: fresh@example.com\n    status: pending\n    fields: {{signup_at: '{new}'}}\n"
+    )
+    report = send_issue(locate(folder), SendRequest(date="today", smtp_url=smtp_server.url))
+    assert any("dropped 1 signup(s)" in w for w in report.warnings)
+    text = path.read_text()
+    assert NEWCOMER not in text and "fresh@example.com" in text
+    sent_to = {r for m in smtp_server.messages for r in m.rcpt_tos}
+    assert not sent_to & {NEWCOMER, "fresh@example.com"}
