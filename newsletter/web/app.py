@@ -311,6 +311,7 @@ def create_app(folder: Folder) -> Starlette:
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
     site.changes.fold_now()  # what a server stopped before its last batch left
+    site.lookup.warm()  # a long list's tokens before the first request, not during it
     routes = [
         Route("/", site.home),
         Route("/healthz", site.health),

@@ -56,6 +56,10 @@ class TokenLookup:
                 return found
         return self._current().resolve(token)
 
+    def warm(self) -> None:
+        """Build the index now (blocking), so that the first requests do not wait for it."""
+        self._current()
+
     def _refresh_later(self) -> None:
         with self._lock:
             if self._refreshing:
