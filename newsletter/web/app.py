@@ -26,6 +26,7 @@ any list size.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -311,7 +312,8 @@ def create_app(folder: Folder) -> Starlette:
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
     site.changes.fold_now()  # what a server stopped before its last batch left
-    site.lookup.warm()  # a long list's tokens before the first request, not during it
+    with contextlib.suppress(NewsletterError):  # an unreadable list: each request says so
+        site.lookup.warm()  # a long list's tokens before the first request, not during it
     routes = [
         Route("/", site.home),
         Route("/healthz", site.health),
