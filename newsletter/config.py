@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from newsletter.errors import ConfigError, Problem
+from newsletter.suggest import did_you_mean
 from newsletter.yamlnodes import compose_file, mapping_items, scalar, where
 
 
@@ -29,13 +30,29 @@ class Sender:
 
 
 @dataclass(frozen=True)
-class SourceConfig:
-    """One source: a folder of article files, or an RSS/Atom feed (a URL or a local file)."""
+class Header:
+    """One HTTP header a source sends: its value written in the config, or read at
+    fetch time from the environment variable `env` (for cookies and API keys)."""
 
-    kind: str  # "folder" | "feed"
+    name: str
+    value: str | None = None
+    env: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source: a folder of article files, an RSS/Atom/JSON feed (a URL, a page that
+    announces its feed, or a local file), or one web page (`page`) holding an article."""
+
+    kind: str  # "folder" | "feed" | "page"
     location: str  # a path relative to the folder, or a URL
     name: str | None = None
     timeout: float = 20.0
+    full_text: bool | None = None  # fetch each entry's page; None: when every entry is a teaser
+    concurrency: int = 4  # page fetches at once for this source (full text)
+    user_agent: str | None = None  # None: the default, naming the program and the site
+    headers: tuple[Header, ...] = ()
+    proxy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,41 @@ class DkimSettings:
 
 
 @dataclass(frozen=True)
+class Logo:
+    """The masthead's image: an absolute https URL, its size in CSS pixels, its words."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+DEFAULT_ACCENT = "#0b5cad"
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How the issue looks: the accent colour of links and buttons, an optional logo,
+    and where the web edition sends people who want to subscribe."""
+
+    color: str = DEFAULT_ACCENT
+    logo: Logo | None = None
+    subscribe_url: str | None = None
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two `#rrggbb` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@dataclass(frozen=True)
 class Config:
     name: str
     sender: Sender
@@ -109,6 +161,7 @@ class Config:
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
     dkim: DkimSettings | None = None
+    brand: Brand = field(default_factory=Brand)
     signup: SignupSettings = field(default_factory=SignupSettings)
 
     @property
@@ -124,6 +177,12 @@ class Config:
 
 _HINT = (
     "Fix the lines above in newsletter.yaml; the README's configuration reference lists every key."
+)
+# Headers that carry credentials: their values come from the environment only.
+_SECRET_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
+_SYNTAX_HINT = (
+    "Fix that line of newsletter.yaml: keys of one level line up, two spaces deeper than "
+    "the key they belong to."
 )
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -142,10 +201,9 @@ class _Reader:
         seen_nodes: dict[str, yaml.Node] = {}
         for key, key_node, value_node in mapping_items(self.path, node, self.problems):
             if key not in spec:
+                message = f"unknown key `{key}`" + did_you_mean(key, spec)
                 known = ", ".join(sorted(spec))
-                self.problems.append(
-                    where(self.path, key_node, f"unknown key `{key}` (known: {known})")
-                )
+                self.problems.append(where(self.path, key_node, f"{message} (known: {known})"))
                 continue
             seen_nodes[key] = value_node
             converted = spec[key](value_node)
@@ -229,27 +287,115 @@ class _Reader:
             return _INVALID
         return Sender(values.get("name", ""), values["address"])
 
+    def web_url(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.match(r"^https?://[^/\s]+", value):
+            return self.fail(node, f"`{value}` is not an http(s) URL like https://example.org/post")
+        return value
+
+    def web_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            return self.fail(node, "expected a list of page URLs: `pages: [https://…, https://…]`")
+        items = [self.web_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
+    def header_value(self, node: yaml.Node, name: str) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            values = self.fields(node, {"env": self.env_name}, {"env"})
+            return Header(name, env=values["env"]) if "env" in values else _INVALID
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        if "\n" in value or "\r" in value:
+            return self.fail(node, f"header `{name}` holds a line break; write it on one line")
+        if name.lower() in _SECRET_HEADERS:
+            return self.fail(
+                node,
+                f"`{name}` is a secret: never write it in newsletter.yaml (it lives in git); "
+                f"write `{{env: VARIABLE}}` and export VARIABLE where newsletter runs",
+            )
+        return Header(name, value=value)
+
+    def env_name(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            return self.fail(
+                node, f"`{value}` is not an environment variable name like SITE_COOKIE"
+            )
+        return value
+
+    def headers(self, node: yaml.Node) -> Any:
+        out = []
+        for key, key_node, value_node in mapping_items(self.path, node, self.problems):
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", key):
+                self.fail(key_node, f"`{key}` is not an HTTP header name like X-Api-Key")
+                continue
+            header = self.header_value(value_node, key)
+            if header is not _INVALID:
+                out.append(header)
+        return tuple(out)
+
+    def cookie(self, node: yaml.Node) -> Any:
+        return self.header_value(node, "Cookie")
+
+    def proxy(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not re.match(r"^(?:https?|socks5h?)://[^/\s]+", value):
+            return self.fail(node, f"`{value}` is not a proxy URL like http://proxy.example:3128")
+        return value
+
     def source(self, node: yaml.Node) -> Any:
         spec = {
             "folder": self.string,
             "feed": self.string,
+            "page": self.web_url,
+            "pages": self.web_urls,
             "name": self.string,
             "timeout": self.number(float, 0.1),
+            "full_text": self.boolean,
+            "concurrency": self.number(int, 1),
+            "user_agent": self.string,
+            "headers": self.headers,
+            "cookie": self.cookie,
+            "proxy": self.proxy,
         }
         values = self.fields(node, spec, set())
-        kinds = [k for k in ("folder", "feed") if k in values]
+        kinds = [k for k in ("folder", "feed", "page", "pages") if k in node_keys(node)]
         if len(kinds) != 1:
             return self.fail(
-                node, "each source needs exactly one of `folder: PATH` or `feed: URL-OR-PATH`"
+                node,
+                "each source needs exactly one of `folder: PATH`, `feed: URL-OR-PATH`, "
+                "`page: URL` or `pages: [URL, …]`",
             )
         kind = kinds[0]
-        return SourceConfig(kind, values[kind], values.get("name"), values.get("timeout", 20.0))
+        if kind not in values:
+            return _INVALID
+        if kind == "folder" and set(values) - {"folder", "name"}:
+            extra = ", ".join(f"`{k}`" for k in sorted(set(values) - {"folder", "name"}))
+            return self.fail(node, f"{extra} apply to feeds and pages, not to a folder")
+        if kind in ("page", "pages") and "full_text" in values:
+            return self.fail(node, "`full_text` applies to feeds; a page is always read whole")
+        headers = values.get("headers", ())
+        if "cookie" in values:
+            headers = (*(h for h in headers if h.name.lower() != "cookie"), values["cookie"])
+        common = {
+            "name": values.get("name"),
+            "timeout": values.get("timeout", 20.0),
+            "full_text": values.get("full_text"),
+            "concurrency": values.get("concurrency", 4),
+            "user_agent": values.get("user_agent"),
+            "headers": headers,
+            "proxy": values.get("proxy"),
+        }
+        if kind == "pages":
+            return tuple(SourceConfig("page", url, **common) for url in values["pages"])
+        return (SourceConfig(kind, values[kind], **common),)
 
     def sources(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.SequenceNode):
             return self.fail(node, "expected a list of sources")
         items = [self.source(n) for n in node.value]
-        return tuple(i for i in items if i is not _INVALID)
+        return tuple(s for i in items if i is not _INVALID for s in i)
 
     def section(self, node: yaml.Node) -> Any:
         spec = {"key": self.string, "title": self.string, "keywords": self.strings}
@@ -300,9 +446,29 @@ class _Reader:
         }
         return SendingSettings(**self.fields(node, spec, set()))
 
+    def smtp_url(self, node: yaml.Node) -> Any:
+        """An SMTP URL of the form `send` takes, checked here so the error has its line."""
+        from newsletter.delivery.smtp_url import parse_smtp_url
+        from newsletter.errors import SmtpUrlError
+
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        try:
+            parse_smtp_url(value)
+        except SmtpUrlError as error:
+            return self.fail(node, str(error))
+        return value
+
+    def smtp_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return self.fail(node, "expected a list")
+        items = [self.smtp_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
     def smtp(self, node: yaml.Node) -> Any:
         """`url: URL`, or `urls: [URL, …]` for several relays shared by the connections."""
-        values = self.fields(node, {"url": self.string, "urls": self.strings}, set())
+        values = self.fields(node, {"url": self.smtp_url, "urls": self.smtp_urls}, set())
         if "url" in values and "urls" in values:
             return self.fail(node, "give either `url` or `urls` (a list of relays), not both")
         if "urls" in values and not values["urls"]:
@@ -337,15 +503,71 @@ class _Reader:
             return _INVALID
         return DkimSettings(**values)
 
+    def colour(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        short = re.fullmatch(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])", value)
+        if short:
+            value = "#" + "".join(c * 2 for c in short.groups())
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            return self.fail(node, f"`{value}` is not a colour like #0b5cad")
+        value = value.lower()
+        # Links and buttons: white on the accent, the accent on white; dark mode keeps both.
+        ratio = contrast(value, "#ffffff")
+        if ratio < 4.5:
+            return self.fail(
+                node,
+                f"`{value}` reads at {ratio:.1f}:1 against white, under the 4.5:1 that "
+                "links and button text need; pick a darker colour",
+            )
+        return value
+
+    def logo(self, node: yaml.Node) -> Any:
+        spec = {
+            "url": self.url,
+            "width": self.number(int, 1),
+            "height": self.number(int, 1),
+            "alt": self.string,
+        }
+        values = self.fields(node, spec, {"url", "width", "height", "alt"})
+        if not {"url", "width", "height", "alt"} <= values.keys():
+            return _INVALID
+        if not values["url"].startswith("https://"):
+            return self.fail(node, "the logo `url` must be an https:// address mail clients load")
+        return Logo(**values)
+
+    def brand(self, node: yaml.Node) -> Any:
+        spec = {"color": self.colour, "logo": self.logo, "subscribe_url": self.url}
+        return Brand(**self.fields(node, spec, set()))
+
 
 _INVALID = object()
+
+
+def node_keys(node: yaml.Node) -> set[str]:
+    """The keys a mapping node spells, valid or not."""
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _syntax_hint(problems: list[Problem]) -> str:
+    if any("indentation" in p.message for p in problems):
+        return _SYNTAX_HINT
+    return "Fix that line of newsletter.yaml; quote any value that holds `: ` or starts with `[`, `{`, `*` or `&`."
 
 
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.yaml; raises ConfigError listing every problem."""
     node, problems = compose_file(path)
+    if node is None and not problems:
+        empty = Problem(
+            path, None, None, "the file is empty; it needs at least name, sender and site_url"
+        )
+        raise ConfigError([empty], "`newsletter init DIR` writes a working one to start from.")
     if node is None:
-        raise ConfigError(problems, _HINT)
+        raise ConfigError(problems, _syntax_hint(problems))
     reader = _Reader(path)
     reader.problems.extend(problems)
     spec: dict[str, Callable[[yaml.Node], Any]] = {
@@ -364,6 +586,7 @@ def load_config(path: Path) -> Config:
         "smtp": reader.smtp,
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
+        "brand": reader.brand,
         "signup": reader.signup,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})

@@ -19,6 +19,7 @@ from newsletter.sources.select import History, from_snapshot, history_keys, issu
 if TYPE_CHECKING:
     from newsletter.delivery.ledger import Ledger
     from newsletter.sources.fetch import Fetched
+    from newsletter.sources.notes import SourceNote
 
 
 def resolve_date(text: str | None, now: datetime) -> date:
@@ -41,7 +42,8 @@ class Issue:
     folder: Folder
     digest: Digest
     articles: tuple[Article, ...] = ()  # what the digest carries; a real send records them
-    fetched: tuple[Fetched, ...] = ()  # feed responses a real send remembers
+    fetched: tuple[Fetched, ...] = ()  # feed and page responses a real send remembers
+    notes: tuple[SourceNote, ...] = ()  # remarks on sources that were read (redirects, …)
 
 
 def load_issue(
@@ -75,7 +77,7 @@ def load_issue(
     digest = build_digest(
         chosen, config, day, history.number, gathered.failures, summarize_more=summarize_more
     )
-    return Issue(config, folder, digest, issued(digest, chosen), gathered.fetched)
+    return Issue(config, folder, digest, issued(digest, chosen), gathered.fetched, gathered.notes)
 
 
 def read_history(state_dir: Path, day: date) -> History:

@@ -6,7 +6,7 @@ subscriber then costs one substitution and one encoding.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from newsletter.config import Config
@@ -41,7 +41,7 @@ class Personalizer:
         self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
-        self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
+        self._audiences: dict[tuple[frozenset[str], str], tuple[RenderedIssue, Composer]] = {}
         self.warnings: list[str] = []
 
     def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
@@ -50,11 +50,13 @@ class Personalizer:
             if subscriber.topics
             else frozenset()
         )
-        key = topics if subscriber.topics else frozenset()
+        topics = topics if subscriber.topics else frozenset()
+        language = language_of(subscriber, self.config)
+        key = (topics, language)
         cached = self._audiences.get(key)
         if cached is None:
-            digest = self.digest.for_topics(key) if subscriber.topics else self.digest
-            rendered = self.renderer.render(digest, self.editor_notes)
+            digest = self.digest.for_topics(topics) if subscriber.topics else self.digest
+            rendered = self.renderer.render(digest, self.editor_notes, language=language)
             size = rendered.html_bytes
             if size > HTML_CLIP_BYTES:
                 self.warnings.append(
@@ -65,6 +67,19 @@ class Personalizer:
             cached = (rendered, Composer(self.config, rendered))
             self._audiences[key] = cached
         return cached
+
+    def check(self, subscribers: Iterable[Subscriber]) -> None:
+        """Render the issue for every audience among `subscribers`, and the web version:
+        a template error is raised here, before a send writes anything."""
+        for subscriber in subscribers:
+            self.audience(subscriber)
+        self.web_version()
+
+    def keep_secret(self) -> None:
+        """For a real send, once every check passed: the unsubscribe key of the folder,
+        created if there is none yet (the only write this class makes)."""
+        self.secret = self._unsubscribe.load_secret(self.config)
+        self._tokens = self._unsubscribe.Tokens(self.secret, self.config.list_id)
 
     def has_content(self, subscriber: Subscriber) -> bool:
         """False when the subscriber's topics match no section of this issue."""
@@ -102,13 +117,13 @@ class Personalizer:
         return lambda: with_header(message, header())
 
     def web_version(self) -> str:
-        """The issue as a web page: every section, no personal data."""
-        rendered, _ = self.audience(Subscriber(email="reader@example.invalid"))
-        archive = f"{self.config.site_url}/archive/"
-        generic = {
-            "greeting": "Hello,",
-            "email": "you",
-            "unsubscribe": archive,
-            "preferences": archive,
-        }
-        return rendered.html.fill({k: "" for k in rendered.html.keys} | generic)
+        """The issue as a public web page: every section, no greeting, no personal footer,
+        a way to subscribe, and tags for sharing."""
+        rendered = self.renderer.render(self.digest, web=True)
+        return rendered.html.fill({k: "" for k in rendered.html.keys})
+
+
+def language_of(subscriber: Subscriber, config: Config) -> str:
+    """The reader's own `fields.language` when set, else the newsletter's `language:`."""
+    own = subscriber.fields.get("language")
+    return str(own).strip() if own and str(own).strip() else config.language

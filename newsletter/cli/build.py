@@ -47,6 +47,8 @@ def build(cli: CliContext, day: str | None, fmt: str, edition: str) -> None:
         click.echo(json.dumps(digest_data(digest), indent=2, ensure_ascii=False))
     else:
         click.echo(digest_outline(digest), nl=False)
+    for note in issue.notes:
+        cli.say(f"{'Warning' if note.warning else 'Note'}: {note}")
     for failure in digest.failures:
         cli.say(f"Warning: skipped {failure}")
     if digest.failures:

@@ -1,52 +1,69 @@
-"""RSS and Atom feeds → articles, from a local file or an http(s) URL.
+"""RSS, Atom and JSON feeds → articles, from a local file, an http(s) URL, or a page
+that announces its feed.
 
-The bytes come from a file or from `fetch` (conditional GET); feedparser parses
-them (it is never handed a URL, so it fetches nothing itself). Each entry becomes an
-Article: id from the GUID (or the link), text from the HTML content or summary.
+The bytes come from a file or from `fetch` (conditional GET); feedparser parses RSS
+and Atom (it is never handed a URL, so it fetches nothing itself), `jsonfeed` JSON
+Feed. Each entry becomes an Article: id from the GUID (or the link), title as plain
+text whatever the feed's markup, text from the content or summary, or from the
+entry's own page when the feed carries only teasers (`full_text`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import feedparser
-
 from newsletter.config import SourceConfig
-from newsletter.content.lines import is_boilerplate
-from newsletter.content.repair import repair
 from newsletter.content.summarize import teaser
 from newsletter.model import Article, SourceFailure
-from newsletter.sources.fetch import MAX_FEED_BYTES, FeedCache, Fetched, FetchError, fetch
+from newsletter.sources.discover import announced_feeds, looks_like_html
+from newsletter.sources.feedtext import FieldText, field_text, plain
+from newsletter.sources.fetch import (
+    MAX_FEED_BYTES,
+    FeedCache,
+    Fetched,
+    FetchError,
+    Request,
+    Robots,
+    fetch,
+)
+from newsletter.sources.jsonfeed import NotJsonFeed, looks_like_json, parse_json_feed
+from newsletter.sources.notes import SourceNote
+from newsletter.sources.pages import fetch_page, moved_note
 
-__all__ = ["FeedRead", "feed_articles", "read_feed"]
+__all__ = ["FeedRead", "feed_articles", "is_teaser_feed", "read_feed"]
 
 # The feed's own summary is kept as the article's summary up to this length;
 # a longer one is the article itself, and the digest summarizes it.
 SUMMARY_WORDS = 80
+# A teaser: an entry whose whole text is this short and was cut ("…", "[…]",
+# "Continue reading"). A feed of nothing else is read from its pages.
+TEASER_WORDS = 120
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
-# "Continue reading …" / "Read more »" closing a teaser, after a sentence or on its own line.
-_READ_MORE = re.compile(
-    r"(?:^|(?<=[.!?…\]]))\s*(?:continue reading|read more|read the full (?:story|article))\b.{0,120}$",
-    re.I,
-)
-# "[…]", "[...]" or "…" at the very end: the feed cut the text short.
-_CUT = re.compile(r"\s*(?:\[(?:…|\.\.\.)\]|…|\.\.\.)\s*$")
-_WHOLE = re.compile(r"^(.*[.!?][\"'”’)]*)\s+\S.*$")  # up to the last sentence end
 
 
 @dataclass(frozen=True)
 class FeedRead:
-    """What one feed gave: its articles, its problems, and the response to remember."""
+    """What one feed gave: its articles, its problems, remarks for the editor, and the
+    responses to remember (the feed's, and the pages read for full text)."""
 
     articles: list[Article]
     failures: list[SourceFailure]
-    fetched: Fetched | None = None
+    fetched: tuple[Fetched, ...] = ()
+    notes: list[SourceNote] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An article read from an entry, and whether its text is only a teaser."""
+
+    article: Article
+    teaser: bool
 
 
 def read_feed(
@@ -55,28 +72,72 @@ def read_feed(
     *,
     now: datetime | None = None,
     cache: FeedCache | None = None,
+    request: Request | None = None,
+    robots: Robots | None = None,
 ) -> FeedRead:
     """The articles of one feed source; a feed that fails is reported, never raised.
 
-    `now` is when the feed was read: the day of entries that carry no date.
+    `now` is when the feed was read: the day of entries that carry no date. A URL
+    that answers with a web page is read through the feed the page announces.
     """
     when = now or datetime.now(UTC)
+    request = request or Request(timeout=source.timeout)
+    robots = robots or Robots()
     location = source.location
     origin = f"feed {location}" + (f" ({source.name})" if source.name else "")
-    fetched = None
+    fetched: list[Fetched] = []
+    notes: list[SourceNote] = []
     try:
         if location.startswith(("http://", "https://")):
-            fetched = fetch(location, timeout=source.timeout, cache=cache)
-            body, content_type = fetched.body, fetched.content_type
+            answer = fetch(location, request, cache)
+            fetched.append(answer)
+            if answer.moved_permanently and answer.final_url:
+                notes.append(moved_note(origin, answer.final_url, "feed"))
+            if looks_like_html(answer.body, answer.content_type):
+                answer = _announced(answer, origin, request, cache, notes)
+                fetched.append(answer)
+            body, content_type = answer.body, answer.content_type
         else:
             body, content_type = _read_file(root / location), None
-        articles, failures = feed_articles(body, source, origin, when, content_type)
+        entries, failures = _entries(body, source, origin, when, content_type)
     except FetchError as error:
-        return FeedRead([], [SourceFailure(origin, str(error))])
+        return FeedRead([], [SourceFailure(origin, str(error))], (), notes)
     except Exception as error:  # a bug must cost this feed only, never the issue
         reason = f"could not be read ({type(error).__name__}: {error}); please report this"
-        return FeedRead([], [SourceFailure(origin, reason)])
-    return FeedRead(articles, failures, fetched)
+        return FeedRead([], [SourceFailure(origin, reason)], (), notes)
+    articles = [e.article for e in entries]
+    if wants_full_text(source, entries):
+        articles = _full_text(entries, source, origin, request, cache, robots, notes, fetched)
+    return FeedRead(articles, failures, tuple(fetched), notes)
+
+
+def _announced(
+    page: Fetched, origin: str, request: Request, cache: FeedCache | None, notes: list[SourceNote]
+) -> Fetched:
+    """The feed a web page announces, fetched; the note says which one was chosen."""
+    from newsletter.sources.pages import decode_page
+
+    feeds = announced_feeds(decode_page(page), page.where)
+    if not feeds:
+        raise FetchError(
+            'a web page that announces no feed (no <link rel="alternate" '
+            'type="application/rss+xml"> or Atom/JSON Feed link); find the site\'s feed '
+            "(often /feed or /rss.xml) and put it in `feed:`, or use `page:` for one article"
+        )
+    chosen = feeds[0]
+    answer = fetch(chosen.url, request, cache)
+    others = f" (of {len(feeds)} it announces)" if len(feeds) > 1 else ""
+    label = f" “{chosen.title}”" if chosen.title else ""
+    notes.append(
+        SourceNote(
+            origin,
+            f"a web page; read the {chosen.kind} feed it announces{others}: "
+            f"{chosen.url}{label}; put that address in `feed:` to save a fetch",
+        )
+    )
+    if looks_like_html(answer.body, answer.content_type):
+        raise FetchError(f"the feed the page announces, {chosen.url}, is a web page too")
+    return answer
 
 
 def _read_file(path: Path) -> bytes:
@@ -93,6 +154,69 @@ def _read_file(path: Path) -> bytes:
         raise FetchError(f"cannot read {path}: {error.strerror}") from None
 
 
+def wants_full_text(source: SourceConfig, entries: list[_Entry]) -> bool:
+    """`full_text: true`, or unset and every entry (with a link) a teaser."""
+    if source.full_text is not None:
+        return source.full_text
+    return is_teaser_feed(entries)
+
+
+def is_teaser_feed(entries: list[_Entry]) -> bool:
+    """Every entry that links to a page carries only a short, cut-off excerpt."""
+    linked = [e for e in entries if e.article.url]
+    return bool(linked) and all(e.teaser for e in linked)
+
+
+def _full_text(
+    entries: list[_Entry],
+    source: SourceConfig,
+    origin: str,
+    request: Request,
+    cache: FeedCache | None,
+    robots: Robots,
+    notes: list[SourceNote],
+    fetched: list[Fetched],
+) -> list[Article]:
+    """Each entry's article read from its page, `source.concurrency` pages at once;
+    an entry whose page fails keeps its teaser, with a warning."""
+    from newsletter.content.htmltext import HtmlArticle
+
+    def read(entry: _Entry) -> tuple[HtmlArticle, Fetched] | FetchError:
+        assert entry.article.url is not None
+        try:
+            return fetch_page(entry.article.url, request, cache, robots)
+        except FetchError as error:
+            return error
+
+    linked = [e for e in entries if e.article.url]
+    with ThreadPoolExecutor(max_workers=max(1, min(source.concurrency, len(linked) or 1))) as pool:
+        pages = dict(zip((id(e) for e in linked), pool.map(read, linked), strict=True))
+    out = []
+    for entry in entries:
+        article, page = entry.article, pages.get(id(entry))
+        if isinstance(page, FetchError):
+            notes.append(
+                SourceNote(
+                    origin,
+                    f"“{article.title}”: the full text of {article.url} could not be read "
+                    f"({page}); the feed's teaser is used",
+                    warning=True,
+                )
+            )
+        elif page is not None:
+            extracted, answer = page
+            fetched.append(answer)
+            own = article.summary if not entry.teaser else None
+            article = replace(
+                article,
+                body=extracted.text,
+                summary=own or extracted.description,
+                author=article.author or extracted.author,
+            )
+        out.append(article)
+    return out
+
+
 def feed_articles(
     body: bytes,
     source: SourceConfig,
@@ -101,21 +225,42 @@ def feed_articles(
     content_type: str | None = None,
 ) -> tuple[list[Article], list[SourceFailure]]:
     """Parse a feed's bytes; entries that cannot become articles are reported one by one."""
+    entries, failures = _entries(body, source, origin, now, content_type)
+    return [e.article for e in entries], failures
+
+
+def _entries(
+    body: bytes,
+    source: SourceConfig,
+    origin: str,
+    now: datetime,
+    content_type: str | None = None,
+) -> tuple[list[_Entry], list[SourceFailure]]:
     if not body.strip():
         return [], [SourceFailure(origin, "empty: no feed in it")]
-    headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
-    if not parsed.get("version") and not parsed.entries:
-        return [], [SourceFailure(origin, _not_a_feed(body, parsed))]
-    feed = parsed.feed
-    name = source.name or _plain(feed.get("title")) or _host(source.location)
-    articles, failures = [], []
-    for number, entry in enumerate(parsed.entries, start=1):
+    if looks_like_json(body, content_type):
         try:
-            articles.append(_article(entry, name, source.location, origin, now))
+            parsed_json = parse_json_feed(body)
+        except NotJsonFeed as why:
+            return [], [SourceFailure(origin, f"not an RSS, Atom or JSON feed: {why}")]
+        title, raw_entries = parsed_json.title, parsed_json.entries
+    else:
+        import feedparser
+
+        headers = {"content-type": content_type} if content_type else {}
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+        if not parsed.get("version") and not parsed.entries:
+            return [], [SourceFailure(origin, _not_a_feed(body, parsed))]
+        title = plain(parsed.feed.get("title"), parsed.feed.get("title_detail"))
+        raw_entries = parsed.entries
+    name = source.name or plain(title) or _host(source.location)
+    entries, failures = [], []
+    for number, entry in enumerate(raw_entries, start=1):
+        try:
+            entries.append(_article(entry, name, source.location, origin, now))
         except ValueError as why:
             failures.append(SourceFailure(f"{origin} entry {number}", str(why)))
-    return articles, failures
+    return entries, failures
 
 
 def _not_a_feed(body: bytes, parsed: Any) -> str:
@@ -132,17 +277,18 @@ def _not_a_feed(body: bytes, parsed: Any) -> str:
     return f"not an RSS or Atom feed{detail}"
 
 
-def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -> Article:
+def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -> _Entry:
     link = _str(entry.get("link"))
-    content, _ = _text_of(entry.get("content", [{}])[0]) if entry.get("content") else ([], False)
-    summary, cut = _text_of(entry.get("summary_detail") or {"value": entry.get("summary")})
-    body = content or summary
-    summary_text = " ".join(summary)
+    content = field_text(entry.get("content", [{}])[0]) if entry.get("content") else FieldText()
+    summary = field_text(entry.get("summary_detail") or {"value": entry.get("summary")})
+    text = content if content.paragraphs else summary
+    body = text.paragraphs
+    summary_text = " ".join(summary.paragraphs)
     # The feed's own summary, when short and whole; a cut-off excerpt is left to the summarizer.
     own_summary = None
-    if summary_text and not cut and len(summary_text.split()) <= SUMMARY_WORDS:
+    if summary_text and not summary.cut and len(summary_text.split()) <= SUMMARY_WORDS:
         own_summary = summary_text
-    title = _plain(entry.get("title"), entry.get("title_detail"))
+    title = plain(entry.get("title"), entry.get("title_detail"))
     if not title:
         if not body:
             raise ValueError("no title and no text")
@@ -157,7 +303,7 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         from newsletter.sources.files import content_id
 
         ident = content_id(title, "\n\n".join(body))
-    return Article(
+    article = Article(
         id=ident,
         title=title,
         body="\n\n".join(body),
@@ -165,10 +311,12 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         summary=own_summary,
         url=link,
         source=name,
-        author=_plain(entry.get("author")),
+        author=plain(entry.get("author")),
         published=_when(entry) or now,
         tags=_tags(entry),
     )
+    words = sum(len(p.split()) for p in body)
+    return _Entry(article, teaser=(text.cut or text.read_more) and words <= TEASER_WORDS)
 
 
 def _when(entry: Any) -> datetime | None:
@@ -190,117 +338,6 @@ def _tags(entry: Any) -> tuple[str, ...]:
         if term and len(term) <= 40:
             tags.setdefault(term.strip().lower(), None)
     return tuple(tags)
-
-
-def _text_of(detail: Any) -> tuple[list[str], bool]:
-    """Paragraphs of a feed text field, HTML or plain, without boilerplate lines;
-    and whether the feed cut the text short ("[…]")."""
-    value = _str(detail.get("value")) if detail else None
-    if not value:
-        return [], False
-    kind = str(detail.get("type") or "text/html")
-    paragraphs = html_paragraphs(value) if "html" in kind else value.split("\n\n")
-    out = []
-    for paragraph in paragraphs:
-        line = _READ_MORE.sub("", " ".join(repair(paragraph).split())).rstrip()
-        if line and not is_boilerplate(line) and not _is_feed_footer(line):
-            out.append(line)
-    cut = bool(out) and bool(_CUT.search(out[-1]))
-    if cut:  # keep whole sentences only: a summary must not end mid-thought
-        last = _CUT.sub("", out[-1])
-        whole = _WHOLE.match(last)
-        if whole:
-            out[-1] = whole.group(1)
-        elif len(out) > 1:
-            out.pop()
-        else:
-            out[-1] = last + " …"
-    return out, cut
-
-
-def _is_feed_footer(line: str) -> bool:
-    # WordPress and friends end every item with "The post X appeared first on Y."
-    return bool(re.match(r"^the post .{1,300} appeared first on .{1,120}\.?$", line, re.I))
-
-
-class _Paragraphs(HTMLParser):
-    BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "tr",
-            "table",
-            "section",
-            "article",
-            "header",
-            "footer",
-            "figure",
-            "figcaption",
-            "hr",
-            "dd",
-            "dt",
-        ]
-    )
-    SKIP = frozenset(("script", "style", "template", "noscript"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self.current: list[str] = []
-        self.skipping = 0
-
-    def _flush(self) -> None:
-        text = " ".join("".join(self.current).split())
-        if text:
-            self.paragraphs.append(text)
-        self.current = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.current.append(data)
-
-
-def html_paragraphs(html: str) -> list[str]:
-    """The text of an HTML fragment, one string per block (paragraph, list item, heading)."""
-    parser = _Paragraphs()
-    parser.feed(html)
-    parser.close()
-    parser._flush()
-    return parser.paragraphs
-
-
-def _plain(value: object, detail: object = None) -> str | None:
-    text = _str(value)
-    if text is None:
-        return None
-    kind = str(detail.get("type") or "") if isinstance(detail, dict) else ""
-    if "html" in kind or "<" in text:
-        text = " ".join(html_paragraphs(text))
-    return " ".join(repair(text).split()) or None
 
 
 def _str(value: object) -> str | None:

@@ -33,6 +33,9 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # more headers to send
+    repeat: int = 1  # the body sent this many times (a huge answer without holding it)
+    drip: float = 0.0  # seconds between the repeats (a server that sends slowly)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class FeedServer:
     routes: dict[str, Route] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
     port: int = 0
+    in_flight: int = 0  # requests being answered now
+    peak: int = 0  # the most answered at once
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -61,6 +66,7 @@ class FeedServer:
     def start(self) -> None:
         self.port = free_port()
         self._stop = threading.Event()
+        self._count = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.02,), daemon=True)
@@ -76,12 +82,19 @@ class FeedServer:
 def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            route = server.routes.get(self.path)
+            route = server.routes.get(self.path) or server.routes.get(
+                self.path.split("?")[0] if "?" in self.path else self.path
+            )
             headers = {k.lower(): v for k, v in self.headers.items()}
             if route is None:
                 route = Route(b"not found", status=404, content_type="text/plain")
+            with server._count:
+                server.in_flight += 1
+                server.peak = max(server.peak, server.in_flight)
             if route.delay:
                 server._stop.wait(route.delay)
+            with server._count:
+                server.in_flight -= 1
             status = route.status
             if route.etag and headers.get("if-none-match") == route.etag:
                 status = 304
@@ -95,10 +108,17 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 if status == 304:
                     self.end_headers()
                     return
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
+                self.send_header("Content-Length", str(len(route.body) * route.repeat))
                 self.end_headers()
-                self.wfile.write(route.body)
+                for _ in range(route.repeat):
+                    self.wfile.write(route.body)
+                    if route.drip:
+                        self.wfile.flush()
+                        if server._stop.wait(route.drip):
+                            return
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting: that is what a timeout test wants
 
@@ -214,3 +234,22 @@ def recorded(root: Path) -> dict[str, str]:
         return {}
     finally:
         db.close()
+
+
+def article_page(
+    title: str,
+    paragraphs: Iterable[str],
+    *,
+    canonical: str | None = None,
+    head: str = "",
+) -> bytes:
+    """An HTML article page: navigation, the article, a footer; `head` goes in <head>."""
+    link = f'<link rel="canonical" href="{escape(canonical)}">' if canonical else ""
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title>{link}{head}</head><body>"
+        "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+        f"<main><article><h1>{escape(title)}</h1>{body}</article></main>"
+        "<footer>© Town Hall News</footer></body></html>"
+    ).encode()

@@ -186,9 +186,12 @@ FAILURES = {
     "timeout": (Route(rss("Slow", [SOLAR]), delay=3), "no answer within 0.5 s"),
     "html page": (
         Route(b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>", content_type="text/html"),
-        "not an RSS or Atom feed: it is an HTML page",
+        "a web page that announces no feed",
     ),
-    "json": (Route(b'{"items": []}', content_type="application/json"), "not an RSS or Atom feed"),
+    "json": (
+        Route(b'{"items": []}', content_type="application/json"),
+        "not an RSS, Atom or JSON feed: JSON, but not a JSON Feed",
+    ),
     "empty body": (Route(b""), "empty: no feed in it"),
     "garbage": (
         Route(b"\x89PNG\r\n\x1a\n\x00\x00binary", content_type="image/png"),

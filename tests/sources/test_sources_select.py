@@ -29,7 +29,13 @@ def sent(*issues: tuple[date, list[Article]]) -> History:
 
 def test_sources_public_surface() -> None:
     """`newsletter.sources` exports what the pipeline uses, and nothing by accident."""
-    assert newsletter.sources.__all__ == ["Gathered", "feed_cache_dir", "gather", "remember_feeds"]
+    assert newsletter.sources.__all__ == [
+        "Gathered",
+        "SourceNote",
+        "feed_cache_dir",
+        "gather",
+        "remember_feeds",
+    ]
 
 
 def test_url_key_ignores_what_does_not_change_the_article() -> None:
