@@ -70,6 +70,8 @@ class DigestSettings:
     subject: str | None = None  # a template such as "{name} #{number}: {top}"
     subjects: dict[str, str] = field(default_factory=dict)  # per-date overrides
     images: bool = True  # each item links its lead article's image, when it has one
+    weekly_day: str = "friday"  # the day of the weekly edition
+    weekly_subject: str = "{name} weekly #{number}: {top}{more}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,16 @@ class SendingSettings:
 class UnsubscribeSettings:
     mailto: str | None = None
     secret_file: str | None = None  # a path outside git; NEWSLETTER_SECRET wins
+
+
+@dataclass(frozen=True)
+class SignupSettings:
+    """`signup:`: the double opt-in of `newsletter serve`'s /subscribe."""
+
+    expiry_days: float = 7.0  # a confirmation link works this long; then the entry goes
+    per_address_per_day: int = 3  # confirmation messages to one address
+    per_client_per_hour: int = 10  # signups from one client address
+    welcome: bool = True  # a welcome message once confirmed
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ class Config:
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
     dkim: DkimSettings | None = None
     brand: Brand = field(default_factory=Brand)
+    signup: SignupSettings = field(default_factory=SignupSettings)
 
     @property
     def root(self) -> Path:
@@ -408,8 +421,21 @@ class _Reader:
             "subject": self.string,
             "subjects": self.string_map,
             "images": self.boolean,
+            "weekly_day": self.weekday,
+            "weekly_subject": self.string,
         }
         return DigestSettings(**self.fields(node, spec, set()))
+
+    def weekday(self, node: yaml.Node) -> Any:
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        if str(value).lower() not in days:
+            return self.fail(
+                node, f"`{value}` is not a day of the week; write one of {', '.join(days)}"
+            )
+        return str(value).lower()
 
     def sending(self, node: yaml.Node) -> Any:
         spec = {
@@ -454,6 +480,15 @@ class _Reader:
     def unsubscribe(self, node: yaml.Node) -> Any:
         spec = {"mailto": self.address, "secret_file": self.string}
         return UnsubscribeSettings(**self.fields(node, spec, set()))
+
+    def signup(self, node: yaml.Node) -> Any:
+        spec = {
+            "expiry_days": self.number(float, 0.01),
+            "per_address_per_day": self.number(int, 1),
+            "per_client_per_hour": self.number(int, 1),
+            "welcome": self.boolean,
+        }
+        return SignupSettings(**self.fields(node, spec, set()))
 
     def dkim(self, node: yaml.Node) -> Any:
         spec = {
@@ -554,6 +589,7 @@ def load_config(path: Path) -> Config:
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
         "brand": reader.brand,
+        "signup": reader.signup,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:

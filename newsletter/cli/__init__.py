@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sink": "newsletter.cli.sink:sink",
     "serve": "newsletter.cli.serve:serve",
     "dkim": "newsletter.cli.dkim:dkim",
+    "form": "newsletter.cli.form:form",
 }
 
 HELP_LINES: dict[str, str] = {
@@ -38,8 +39,9 @@ HELP_LINES: dict[str, str] = {
     "status": "What was sent, failed or is pending for an issue.",
     "subscribers": "List, edit and check subscribers.yaml.",
     "sink": "Run a local SMTP server that stores every message it receives.",
-    "serve": "Run the web side: one-click unsubscribe and the issue archive.",
+    "serve": "Run the web side: unsubscribe, signup, preferences and the archive.",
     "dkim": "DKIM keys: generate a key pair and print the DNS record.",
+    "form": "Print an HTML signup form to paste into a website.",
 }
 
 
