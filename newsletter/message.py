@@ -23,7 +23,7 @@ from newsletter.config import Config
 from newsletter.errors import RecipientError
 from newsletter.i18n import Strings
 from newsletter.model import Format, Subscriber
-from newsletter.render import OPEN, Personal, RenderedIssue, escape_values, marker
+from newsletter.render import Personal, RenderedIssue
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -255,16 +255,28 @@ class EncodedPersonal:
     """
 
     def __init__(self, personal: Personal) -> None:
-        text = "".join(p if i % 2 == 0 else marker(p) for i, p in enumerate(personal.parts))
-        text = text.replace("\r\n", "\n")
+        literals = [p.replace("\r\n", "\n") for p in personal.parts[0::2]]
         pieces: list[bytes | str] = []  # bytes: encoded ahead; str: the key of a hole
-        if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
+        if any("\r" in p for p in literals):  # a lone CR changes how the whole text is encoded
             self.whole: Personal | None = personal
             self.fixed: list[bytes] = []
             self.holes: list[tuple[int, str]] = []
             self.fixed_safe = False
             return
         self.whole = None
+        # The text as lines, each a list alternating literal and hole key, starting and
+        # ending with a literal (the last one holding the line's end). The parts are used
+        # as they are, never joined and parsed again: only the template's holes are holes.
+        lines: list[list[str]] = [[""]]
+        for i, part in enumerate(personal.parts):
+            if i % 2:
+                lines[-1] += [part, ""]
+                continue
+            first, *rest = literals[i // 2].split("\n")  # not splitlines(): only LF ends a line
+            lines[-1][-1] += first
+            for chunk in rest:
+                lines[-1][-1] += "\n"
+                lines.append([chunk])
         fixed: list[str] = []  # lines without holes, encoded together
 
         def flush() -> None:
@@ -272,13 +284,11 @@ class EncodedPersonal:
                 pieces.append(_encode("".join(fixed), soft=False))
                 fixed.clear()
 
-        lines = text.split("\n")  # not splitlines(): only LF ends a line here
-        for line in [line + "\n" for line in lines[:-1]] + lines[-1:]:
-            if OPEN not in line:
-                fixed.append(line)
+        for parts in lines:
+            if len(parts) == 1:
+                fixed.append(parts[0])
                 continue
             flush()
-            parts = Personal.parse(line).parts
             pieces += [part if i % 2 else _soft(part) for i, part in enumerate(parts[:-1])]
             fixed.append(parts[-1])  # the rest of the line, its line end included
         flush()
@@ -334,8 +344,6 @@ class Composer:
             static.append(fold(f"Reply-To: {config.reply_to}"))
         self.static_headers = "\r\n".join(static)
         self.static_safe = data_safe(self.static_headers.encode() + b"\r\n")
-        self.keys = rendered.text.keys | rendered.html.keys
-        self.html_keys = rendered.html.keys
         self.text = EncodedPersonal(rendered.text)
         self.html = EncodedPersonal(rendered.html)
         # Both parts are quoted-printable, where "=_" never occurs: one boundary serves
@@ -372,10 +380,7 @@ class Composer:
 
         RecipientError when this one message cannot be made (an address no relay can
         take, a line over the limit): the recipient fails, the others go on."""
-        values = self.values(subscriber, links)
-        missing = self.keys - values.keys()
-        for key in missing:
-            values[key] = ""
+        values, html_values = self.rendered.values(self.values(subscriber, links))
         second = (int(now.timestamp()), now.tzinfo)
         if second != self._second:  # the Date header and the Message-ID prefix, once a second
             self._second, self._date, self._stamp = (
@@ -403,9 +408,7 @@ class Composer:
             ]
             body = [text]
         else:
-            page, html_safe = self.html.fill_checked(
-                escape_values({k: values[k] for k in self.html_keys}), encoded
-            )
+            page, html_safe = self.html.fill_checked(html_values, encoded)
             safe = safe and html_safe
             head.append(f'Content-Type: multipart/alternative; boundary="{self.boundary}"')
             b = self.boundary.encode()

@@ -135,7 +135,7 @@ class Personalizer:
         """The issue as a public web page: every section, no greeting, no personal footer,
         a way to subscribe, and tags for sharing."""
         rendered = self.renderer.render(self.digest, web=True)
-        return rendered.html.fill({k: "" for k in rendered.html.keys})
+        return rendered.html.fill(rendered.values({})[1])
 
 
 def language_of(subscriber: Subscriber, config: Config) -> str:

@@ -76,3 +76,32 @@ def test_a_relay_with_smtputf8_gets_a_non_ascii_local_part_as_it_is(letter: Path
     assert report.exit_code == 0
     assert [a.recipient for a in accepted] == ["jörg@example.com"]
     assert "To: Jörg <jörg@example.com>" in accepted[0].data.decode("utf-8")
+
+
+def test_a_value_that_breaks_a_filter_fails_only_its_recipient(letter: Path) -> None:
+    """A template filter that fails on one reader's value (`format` on a name holding
+    "%") fails that reader in the ledger with the reason; the others, listed before and
+    after, are delivered, and the run exits 1."""
+    templates = letter / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "email.txt.j2").write_text(
+        "Dear {{ subscriber.name|format }},\n", encoding="utf-8"
+    )
+    _subscribers(
+        letter,
+        [
+            {"email": "first@example.com", "name": "Ada"},
+            {"email": "percent@example.com", "name": "100% Grace"},
+            {"email": "last@example.com", "name": "Ken"},
+        ],
+    )
+    with FaultyServer() as server:
+        result = cli(letter, "send", "--date", DAY, "--smtp-url", server.url)
+        accepted = sorted(server.handler.recipients())
+    assert result.returncode == 1, result.stderr
+    assert accepted == ["first@example.com", "last@example.com"]
+    row = ledger(letter)["percent@example.com"]
+    assert row.state == "failed" and "cannot be made" in row.response
+    assert "percent@example.com" in result.stderr
+    assert "fix what the reason says" in result.stderr
+    assert "Correct the address" not in result.stderr
