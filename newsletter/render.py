@@ -25,7 +25,7 @@ import markupsafe
 from markupsafe import Markup, escape
 
 from newsletter.config import Config
-from newsletter.errors import TemplateError
+from newsletter.errors import RecipientError, TemplateError
 from newsletter.i18n import Strings
 from newsletter.model import Digest, Image, Item
 
@@ -93,6 +93,7 @@ class Derived:
     call: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: tuple[tuple[str, Any], ...]
+    where: str = ""  # the template and the filter, for the reason when it fails
 
     @property
     def keys(self) -> frozenset[str]:
@@ -108,7 +109,13 @@ class Derived:
                 return arg.personal.fill(values)
             return arg
 
-        return self.call(*map(real, self.args), **{k: real(v) for k, v in self.kwargs})
+        try:
+            return self.call(*map(real, self.args), **{k: real(v) for k, v in self.kwargs})
+        except Exception as error:
+            raise RecipientError(
+                f"{self.where} failed on this reader's values ({type(error).__name__}: "
+                f"{error}); fix the template or the values in subscribers.yaml"
+            ) from error
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,11 @@ class Holes:
         return Personal(tuple(self._pattern.split(text)))
 
     def defer(
-        self, call: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+        self,
+        call: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        where: str = "",
     ) -> Hole:
         """A new hole whose value is `call(*args, **kwargs)` on the real values."""
 
@@ -147,7 +158,7 @@ class Holes:
 
         key = f"~{len(self.derived)}"
         self.derived[key] = Derived(
-            call, tuple(map(kept, args)), tuple((k, kept(v)) for k, v in kwargs.items())
+            call, tuple(map(kept, args)), tuple((k, kept(v)) for k, v in kwargs.items()), where
         )
         return self.marker(key)
 
@@ -174,7 +185,8 @@ def _deferring(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
             first = (context.environment,)
         holes = context.get("_holes")
         if isinstance(holes, Holes) and holes.holds(args, kwargs):
-            return holes.defer(function, first + args, kwargs)
+            where = f"{context.name or 'a template'}: the filter `{name}`"
+            return holes.defer(function, first + args, kwargs, where)
         return function(*first, *args, **kwargs)
 
     filter_.__name__ = f"{name}_per_subscriber"
@@ -216,7 +228,7 @@ class _Fields(dict[str, str]):
         hole = self._holes.marker(f"fields.{key}")
         if default is None:
             return hole
-        return self._holes.defer(_or, (hole, default), {})
+        return self._holes.defer(_or, (hole, default), {}, "fields.get")
 
 
 @dataclass(frozen=True)

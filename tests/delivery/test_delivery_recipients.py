@@ -101,7 +101,7 @@ def test_a_value_that_breaks_a_filter_fails_only_its_recipient(letter: Path) -> 
     assert result.returncode == 1, result.stderr
     assert accepted == ["first@example.com", "last@example.com"]
     row = ledger(letter)["percent@example.com"]
-    assert row.state == "failed" and "cannot be made" in row.response
+    assert row.state == "failed" and "email.txt.j2: the filter `format` failed" in row.response
     assert "percent@example.com" in result.stderr
     assert "fix what the reason says" in result.stderr
     assert "Correct the address" not in result.stderr
