@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 import secrets
-import textwrap
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -269,13 +268,22 @@ class RenderedIssue:
 
 
 def _wrap(text: str, width: int = 72, indent: str = "") -> str:
-    return textwrap.fill(
-        " ".join(str(text).split()),
-        width=width,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+    """`text` filled to `width` columns, later lines indented by `indent`, words never
+    broken: what `textwrap.fill(..., break_long_words=False, break_on_hyphens=False)`
+    gives, several times faster (it runs per message on a line holding a reader's value)."""
+    words = str(text).split()
+    if not words:
+        return ""
+    lines: list[str] = []
+    line, room = words[0], width
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= room:
+            line += " " + word
+        else:
+            lines.append(line)
+            line, room = indent + word, width
+    lines.append(line)
+    return "\n".join(lines)
 
 
 @jinja2.pass_context

@@ -4,14 +4,18 @@ values run on the real values: article text can never become subscriber data."""
 from __future__ import annotations
 
 import os
+import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter.cli import cli as command
+from newsletter.render import _wrap
 
 DAY = "2026-11-20"
 FORGED = "\ue000unsubscribe\ue001 and \ue000email\ue001 and \ue000\ue001 \ue001\ue000name"
@@ -137,3 +141,22 @@ def test_a_test_of_a_subscribers_value_is_refused_with_its_file_and_line(dated: 
     assert result.exit_code == 2
     assert "email.txt.j2:2" in result.stderr
     assert "default('there', true)" in result.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab-. \n\té"), max_size=300),
+    st.integers(min_value=5, max_value=80),
+    st.sampled_from(["", "  ", "    "]),
+)
+def test_the_wrap_filter_fills_as_textwrap_does(text: str, width: int, indent: str) -> None:
+    """`|wrap`, which now runs per message on lines holding a reader's value, fills text
+    exactly as `textwrap.fill` without breaking words or hyphens."""
+    expected = textwrap.fill(
+        " ".join(text.split()),
+        width=width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    assert _wrap(text, width, indent) == expected
