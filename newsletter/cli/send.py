@@ -232,9 +232,9 @@ def summary_lines(report: SendReport) -> list[str]:
             "address in subscribers.yaml, or set its `status: bounced`."
         )
     if any(r.message_id is None for r in failed):  # no message could be made for them
+        then = "before sending" if report.dry_run else "then run again with --retry-failed"
         lines.append(
-            "  Not sent: fix what the reason says (subscribers.yaml or the templates), then "
-            "run again with --retry-failed."
+            f"  Not sent: fix what the reason says (subscribers.yaml or the templates), {then}."
         )
     for warning in report.warnings:
         lines.append(f"  warning:  {warning}")
