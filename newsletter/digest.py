@@ -81,11 +81,11 @@ def _links_checked(article: Article, warnings: list[str]) -> Article:
     ):
         if value is not None and not ok(value):
             scheme = scheme_of(value)
-            kind = f"a {scheme}: URL" if scheme else "a URL without http or https"
-            allowed = "http, https or mailto" if what == "link" else "http or https"
+            allowed = "http, https and mailto" if what == "link" else "http and https"
+            kind = f"is a {scheme}: URL" if scheme else "is not an absolute URL"
             warnings.append(
-                f"{article.origin}: the {what} of “{article.title}” is {kind}, not "
-                f"{allowed}; it is left out"
+                f"{article.origin}: the {what} of “{article.title}” {kind}; only {allowed} "
+                f"{'become links' if what == 'link' else 'are shown'}, so it is left out"
             )
             if what == "link":
                 url = None

@@ -63,7 +63,7 @@ def dated(folder: Path) -> Path:
     """The sample folder with its articles on DAY, and one whose link is javascript:."""
     bad = folder / "articles" / "trick.md"
     bad.write_text(
-        "---\ntitle: Council software trick\nurl: \"java\\tscript:alert('x')\"\n"
+        "---\ntitle: Council software trick\nurl: \"JavaScript:alert('x')\"\n"
         "source: Trickster\ntags: [technology]\n---\n"
         "A council app for software and data, with a chip inside.\n",
         encoding="utf-8",
