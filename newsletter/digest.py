@@ -15,6 +15,7 @@ from newsletter.config import Config, SectionRule
 from newsletter.content.dedupe import group_near_duplicates
 from newsletter.content.summarize import summarize, teaser
 from newsletter.i18n import Strings
+from newsletter.links import is_image_url, is_link, scheme_of
 from newsletter.model import Article, Digest, Item, Section, SourceFailure, SourceRef
 
 DEFAULT_SECTION = SectionRule("news", "News")
@@ -44,7 +45,8 @@ def build_digest(
     article that did not make the issue. Everything else is the same.
     """
     settings = config.digest
-    candidates = [_candidate(a) for a in articles]
+    warnings: list[str] = []
+    candidates = [_candidate(_links_checked(a, warnings)) for a in articles]
     merged = [_merge(group, config) for group in _groups(candidates)]
     merged.sort(key=lambda m: (-_tellers(m[0]), -m[0].reading_minutes, m[0].title.lower()))
     items = [item for item, _ in merged]
@@ -66,7 +68,32 @@ def build_digest(
         for s in sections
     )
     subject = _subject(config, day, number, sections, Strings.of(config.language))
-    return Digest(day, number, config.name, subject, sections, tuple(failures))
+    return Digest(day, number, config.name, subject, sections, tuple(failures), tuple(warnings))
+
+
+def _links_checked(article: Article, warnings: list[str]) -> Article:
+    """`article` without a link or image URL that may not appear in an email (see
+    `newsletter.links`), each one dropped with a warning naming the article."""
+    url, image = article.url, article.image
+    for what, value, ok in (
+        ("link", url, is_link),
+        ("image", image.url if image else None, is_image_url),
+    ):
+        if value is not None and not ok(value):
+            scheme = scheme_of(value)
+            allowed = "http, https and mailto" if what == "link" else "http and https"
+            kind = f"is a {scheme}: URL" if scheme else "is not an absolute URL"
+            warnings.append(
+                f"{article.origin}: the {what} of “{article.title}” {kind}; only {allowed} "
+                f"{'become links' if what == 'link' else 'are shown'}, so it is left out"
+            )
+            if what == "link":
+                url = None
+            else:
+                image = None
+    if url is article.url and image is article.image:
+        return article
+    return replace(article, url=url, image=image)
 
 
 def _candidate(article: Article) -> _Candidate:
