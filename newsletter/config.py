@@ -95,6 +95,16 @@ class DkimSettings:
 
 
 @dataclass(frozen=True)
+class BounceSettings:
+    """Where bounces go and when a reader counts as bounced (`bounces:` in newsletter.yaml)."""
+
+    address: str | None = None  # default: bounces@ the sender's domain
+    verp: bool = True  # a personal, signed Return-Path per message
+    soft_limit: int = 3  # this many soft bounces…
+    soft_days: int = 15  # …within this many days make a reader bounced
+
+
+@dataclass(frozen=True)
 class Config:
     name: str
     sender: Sender
@@ -113,6 +123,11 @@ class Config:
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
     dkim: DkimSettings | None = None
+    bounces: BounceSettings = field(default_factory=BounceSettings)
+    # `list_id:` in newsletter.yaml, else the one recorded by the first send (see
+    # `newsletter.identity`); None: derived from `name`, as before either existed.
+    fixed_list_id: str | None = None
+    sender_id: str | None = None  # `feedback_id: {sender_id: …}`, the last Feedback-ID field
 
     @property
     def root(self) -> Path:
@@ -120,9 +135,23 @@ class Config:
 
     @property
     def list_id(self) -> str:
-        """The RFC 2919 list label: stable for the life of the list."""
-        label = re.sub(r"[^a-z0-9-]+", "-", self.name.lower()).strip("-") or "newsletter"
-        return f"{label}.{self.sender.domain}"
+        """The RFC 2919 list label: stable for the life of the list, whatever `name` becomes."""
+        return self.fixed_list_id or derived_list_id(self.name, self.sender.domain)
+
+    @property
+    def bounce_address(self) -> str:
+        """The fixed Return-Path: `bounces.address`, else bounces@ the sender's domain."""
+        return self.bounces.address or f"bounces@{self.sender.domain}"
+
+
+def derived_list_id(name: str, domain: str) -> str:
+    """The list label made from a newsletter's name: what `init` fixes and a first send records."""
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "newsletter"
+    return f"{label}.{domain}"
+
+
+_LIST_ID = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{5,15}$")
 
 
 _HINT = (
@@ -408,6 +437,37 @@ class _Reader:
             return _INVALID
         return DkimSettings(**values)
 
+    def bounces(self, node: yaml.Node) -> Any:
+        spec = {
+            "address": self.address,
+            "verp": self.boolean,
+            "soft_limit": self.number(int, 1),
+            "soft_days": self.number(int, 1),
+        }
+        values = self.fields(node, spec, set())
+        if "+" in values.get("address", "").partition("@")[0]:
+            return self.fail(node, "bounces.address must have no `+`: VERP adds `+TOKEN` to it")
+        return BounceSettings(**values)
+
+    def list_id(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not _LIST_ID.match(value):
+            return self.fail(
+                node, f"`{value}` is not a list id like morning-sample.news.example.com (RFC 2919)"
+            )
+        return value
+
+    def feedback_id(self, node: yaml.Node) -> Any:
+        values = self.fields(node, {"sender_id": self.string}, {"sender_id"})
+        sender_id = values.get("sender_id")
+        if sender_id is None:
+            return _INVALID
+        if not _SENDER_ID.match(sender_id):
+            return self.fail(
+                node, f"sender_id `{sender_id}` must be 5 to 15 letters, digits, `-` or `_`"
+            )
+        return sender_id
+
 
 _INVALID = object()
 
@@ -417,6 +477,18 @@ def node_keys(node: yaml.Node) -> set[str]:
     if not isinstance(node, yaml.MappingNode):
         return set()
     return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+LIST_ID_FILE = ".newsletter/list-id"
+
+
+def recorded_list_id(root: Path) -> str | None:
+    """The list id the first send recorded, for a folder whose newsletter.yaml has none."""
+    try:
+        value = (root / LIST_ID_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return value if _LIST_ID.match(value) else None
 
 
 def load_config(path: Path) -> Config:
@@ -442,12 +514,18 @@ def load_config(path: Path) -> Config:
         "smtp": reader.smtp,
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
+        "bounces": reader.bounces,
+        "list_id": reader.list_id,
+        "feedback_id": reader.feedback_id,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:
         raise ConfigError(reader.problems, _HINT)
     values["smtp_urls"] = tuple(values.pop("smtp", ()))
     values["smtp_url"] = values["smtp_urls"][0] if values["smtp_urls"] else None
+    values["fixed_list_id"] = values.pop("list_id", None) or recorded_list_id(path.parent)
+    if "feedback_id" in values:
+        values["sender_id"] = values.pop("feedback_id")
     if "sources" not in values:
         values["sources"] = (SourceConfig("folder", "articles"),)
     return Config(path=path, **values)

@@ -115,6 +115,7 @@ class Status(enum.StrEnum):
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
+    COMPLAINED = "complained"  # reported a message as spam: unsubscribed, and why
 
 
 class Format(enum.StrEnum):

@@ -39,6 +39,11 @@ class Personalizer:
             self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
         self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
+        self._verp = None
+        if config.bounces.verp:
+            from newsletter.bounces.verp import Verp
+
+            self._verp = Verp(self.secret, config.list_id, config.bounce_address)
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
@@ -75,10 +80,12 @@ class Personalizer:
     def links(self, subscriber: Subscriber) -> Links:
         u, config = self._unsubscribe, self.config
         token = self._tokens(subscriber.email)
+        verp = self._verp
         return Links(
             u.unsubscribe_url(config, token),
             u.preferences_url(config, token),
             u.mailto(config, token),
+            verp.address(self.digest.date, subscriber.email) if verp is not None else None,
         )
 
     def composer_for(

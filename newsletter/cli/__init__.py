@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "sink": "newsletter.cli.sink:sink",
     "serve": "newsletter.cli.serve:serve",
     "dkim": "newsletter.cli.dkim:dkim",
+    "bounces": "newsletter.cli.bounces:bounces",
 }
 
 HELP_LINES: dict[str, str] = {
@@ -33,11 +34,12 @@ HELP_LINES: dict[str, str] = {
     "build": "Build the day's issue from the sources and print it.",
     "preview": "Render exactly what a subscriber would get.",
     "send": "Send the day's issue to every active subscriber.",
-    "status": "What was sent, failed or is pending for an issue.",
+    "status": "What was sent, failed, is pending, bounced or complained about.",
     "subscribers": "List, edit and check subscribers.yaml.",
     "sink": "Run a local SMTP server that stores every message it receives.",
     "serve": "Run the web side: one-click unsubscribe and the issue archive.",
     "dkim": "DKIM keys: generate a key pair and print the DNS record.",
+    "bounces": "Read bounces and complaints back into subscribers.yaml.",
 }
 
 
