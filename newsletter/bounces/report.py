@@ -127,22 +127,24 @@ def _text(message: Message, parts: list[Message]) -> str:
     out = [str(k) + ": " + str(v) for k, v in message.items()]
     size = 0
     for part in parts:
-        if part.is_multipart():
-            continue
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            piece = payload.decode(part.get_content_charset() or "utf-8", "replace")
-        else:  # message/rfc822 and message/delivery-status hold messages
+        if part.get_content_maintype() == "message":  # holds messages: their headers
+            payload = part.get_payload()
+            subs = payload if isinstance(payload, list) else []
             piece = "\n".join(
-                f"{k}: {v}"
-                for sub in part.get_payload() or ()
-                if isinstance(sub, Message)
-                for k, v in sub.items()
+                f"{k}: {v}" for sub in subs if isinstance(sub, Message) for k, v in sub.items()
             )
+            if isinstance(payload, str):
+                piece = payload
+        elif part.is_multipart():
+            continue
+        else:
+            decoded = part.get_payload(decode=True)
+            charset = part.get_content_charset() or "utf-8"
+            try:
+                piece = decoded.decode(charset, "replace") if isinstance(decoded, bytes) else ""
+            except LookupError:  # a charset Python does not know
+                piece = decoded.decode("latin-1") if isinstance(decoded, bytes) else ""
         out.append(piece)
-        for sub in part.get_payload() if part.get_content_maintype() == "message" else ():
-            if isinstance(sub, Message):
-                out.extend(f"{k}: {v}" for k, v in sub.items())
         size += len(piece)
         if size > _SEARCHED:
             break
