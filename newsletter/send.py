@@ -6,6 +6,7 @@ the network and the signals. Everything it calls is pure or behind a Transport.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -156,6 +157,10 @@ def send_issue(
         finally:
             known.close()
     with run_lock(folder.lock_path, "newsletter send"):
+        from newsletter.identity import fix_list_id
+
+        # From the first real send on, the list id no longer follows `name:`.
+        issue = dataclasses.replace(issue, config=fix_list_id(issue.config))
         ledger = Ledger(ledger_path(folder.state_dir, request.shard))
         try:
             return _run(issue, subscribers, request, report, ledger, on_start, on_result, target)

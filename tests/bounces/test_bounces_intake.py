@@ -102,7 +102,7 @@ def test_a_maildir_is_read_once_and_its_messages_moved(folder: Path, tmp_path: P
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for name in ("exim-hard.eml", "qmail-hard.eml", "arf-abuse.eml", "not-a-bounce.eml"):
         box.add(fixture(folder, name))
-    code, out, err = _process(folder, "--maildir", str(tmp_path / "Maildir"))
+    code, _, err = _process(folder, "--maildir", str(tmp_path / "Maildir"))
     assert code == 0, err
     assert status_of(folder, "ken@example.net") == "bounced"
     assert status_of(folder, "ada@example.com") == "bounced"
