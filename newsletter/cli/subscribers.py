@@ -347,7 +347,9 @@ def validate(cli: CliContext, smtputf8: bool) -> None:
         raise InputError(f"{len(problems)} problem(s) in {path}; fix them and validate again")
     everyone = load(path, smtputf8=allow)
     counts = {s: sum(1 for x in everyone if x.status is s) for s in Status}
-    detail = ", ".join(f"{n} {s.value}" for s, n in counts.items())
+    # Every status of the first three, the rest (complained) only when someone has it.
+    shown = [(s, n) for i, (s, n) in enumerate(counts.items()) if n or i < 3]
+    detail = ", ".join(f"{n} {s.value}" for s, n in shown)
     click.echo(f"{path}: {len(everyone)} subscribers ({detail}); no problems")
 
 
