@@ -12,6 +12,8 @@ Routes:
     GET  /archive/               every sent issue;  GET /archive/YYYY-MM-DD  one issue
     GET  /feed.atom              the Atom feed of issues
     GET  /healthz                "ok", for a proxy or a supervisor
+    POST /webhooks/{provider}    bounces and complaints from Mailgun, SendGrid, Postmark,
+                                 Amazon SES (newsletter.web.webhooks)
 
 A forged, truncated or foreign token gets the same 404 page as any unknown URL, and a
 valid token gets the same pages whatever the address's status: no response tells
@@ -39,7 +41,7 @@ from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
 from newsletter.model import Status
 from newsletter.unsubscribe import load_secret
-from newsletter.web import archive
+from newsletter.web import archive, webhooks
 from newsletter.web.feed import atom_feed
 from newsletter.web.lookup import TokenLookup
 from newsletter.web.middleware import AccessLog, BodyLimit
@@ -236,9 +238,10 @@ class _Site:
         )
 
 
-def create_app(folder: Folder) -> Starlette:
+def create_app(folder: Folder, *, fetch: webhooks.Fetch | None = None) -> Starlette:
     """The web app of `folder`. Reads newsletter.yaml and the unsubscribe secret now
-    (ConfigError if either is wrong); the subscriber file and archive per request."""
+    (ConfigError if either is wrong); the subscriber file and archive per request.
+    `fetch` is how the webhooks reach the network (see `newsletter.web.webhooks`)."""
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
     routes = [
@@ -249,9 +252,17 @@ def create_app(folder: Folder) -> Starlette:
         Route("/archive/", site.archive_index),
         Route("/archive/{day}", site.archive_issue),
         Route("/feed.atom", site.feed),
+        *webhooks.routes(folder, config, fetch),
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(AccessLog), Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(
+                BodyLimit,
+                max_bytes=MAX_BODY_BYTES,
+                larger={webhooks.PREFIX: webhooks.MAX_BODY_BYTES},
+            ),
+        ],
         exception_handlers={HTTPException: site.http_error},
     )
