@@ -122,7 +122,8 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
-    dkim: DkimSettings | None = None
+    dkim: DkimSettings | None = None  # the first key of `dkim_keys`
+    dkim_keys: tuple[DkimSettings, ...] = ()  # `dkim:` as a list: one signature per key
     bounces: BounceSettings = field(default_factory=BounceSettings)
     # `list_id:` in newsletter.yaml, else the one recorded by the first send (see
     # `newsletter.identity`); None: derived from `name`, as before either existed.
@@ -423,6 +424,16 @@ class _Reader:
         return UnsubscribeSettings(**self.fields(node, spec, set()))
 
     def dkim(self, node: yaml.Node) -> Any:
+        """One key, or a list of keys (say rsa-sha256 and ed25519-sha256 side by side)."""
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                return self.fail(node, "`dkim:` lists no key; give at least one, or remove it")
+            keys = [self.dkim_key(n) for n in node.value]
+            return tuple(k for k in keys if k is not _INVALID)
+        key = self.dkim_key(node)
+        return key if key is _INVALID else (key,)
+
+    def dkim_key(self, node: yaml.Node) -> Any:
         spec = {
             "domain": self.string,
             "selector": self.string,
@@ -523,6 +534,9 @@ def load_config(path: Path) -> Config:
         raise ConfigError(reader.problems, _HINT)
     values["smtp_urls"] = tuple(values.pop("smtp", ()))
     values["smtp_url"] = values["smtp_urls"][0] if values["smtp_urls"] else None
+    if "dkim" in values:
+        values["dkim_keys"] = values["dkim"]
+        values["dkim"] = values["dkim"][0]
     values["fixed_list_id"] = values.pop("list_id", None) or recorded_list_id(path.parent)
     if "feedback_id" in values:
         values["sender_id"] = values.pop("feedback_id")
