@@ -96,12 +96,12 @@ def process(cli: CliContext, from_mail: bool, maildir: Path | None, mbox: Path |
 def _batch(cli: CliContext, maildir: Path | None, mbox: Path | None) -> None:
     from newsletter.bounces.intake import maildir_messages, mbox_messages, move_done
 
+    if maildir is not None and not (maildir / "new").is_dir() and not (maildir / "cur").is_dir():
+        raise InputError(f"{maildir} is not a Maildir (no new/ or cur/ in it); nothing was read")
     intake = _open(cli)
     counts: dict[str, int] = {}
     try:
         if maildir is not None:
-            if not (maildir / "new").is_dir() and not (maildir / "cur").is_dir():
-                raise InputError(f"{maildir} is not a Maildir (no new/ or cur/ in it)")
             for path, data, done in maildir_messages(maildir):
                 result = intake.handle(data, str(path))
                 click.echo(result.line)
