@@ -46,8 +46,27 @@ def bounces() -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Read every message of an mbox file (left as it is; read twice, applied once).",
 )
+@click.option(
+    "--imap",
+    metavar="URL",
+    help="Read a mailbox over IMAPS: imaps://USER@HOST/FOLDER, the password in "
+    "NEWSLETTER_IMAP_PASSWORD; handled messages move to --processed.",
+)
+@click.option(
+    "--processed",
+    default="Processed",
+    show_default=True,
+    help="With --imap, the folder handled messages move to.",
+)
 @pass_cli
-def process(cli: CliContext, from_mail: bool, maildir: Path | None, mbox: Path | None) -> None:
+def process(
+    cli: CliContext,
+    from_mail: bool,
+    maildir: Path | None,
+    mbox: Path | None,
+    imap: str | None,
+    processed: str,
+) -> None:
     """Read bounces (RFC 3464), abuse reports (RFC 5965) and auto-replies; mark readers.
 
     A hard bounce makes a reader `bounced`; soft bounces are counted
@@ -62,14 +81,19 @@ def process(cli: CliContext, from_mail: bool, maildir: Path | None, mbox: Path |
         newsletter -C /srv/letter bounces process --from-mail < bounce.eml
         newsletter bounces process --maildir /var/mail/bounces
         newsletter bounces process --mbox bounces.mbox
+        NEWSLETTER_IMAP_PASSWORD=… newsletter bounces process --imap imaps://bounces@mail.example.com/INBOX
     """
-    chosen = [
-        name
-        for name, on in (("--from-mail", from_mail), ("--maildir", maildir), ("--mbox", mbox))
-        if on
-    ]
-    if len(chosen) != 1:
-        click.echo("Error: give exactly one of --from-mail, --maildir DIR, --mbox FILE", err=True)
+    sources = (
+        ("--from-mail", from_mail),
+        ("--maildir", maildir),
+        ("--mbox", mbox),
+        ("--imap", imap),
+    )
+    if sum(1 for _, on in sources if on) != 1:
+        click.echo(
+            "Error: give exactly one of --from-mail, --maildir DIR, --mbox FILE, --imap URL",
+            err=True,
+        )
         raise SystemExit(2)
     if from_mail:
         data = _read_stdin()
@@ -89,18 +113,29 @@ def process(cli: CliContext, from_mail: bool, maildir: Path | None, mbox: Path |
         finally:
             intake.close()
         return
-    _batch(cli, maildir, mbox)
+    _batch(cli, maildir, mbox, imap, processed)
 
 
 @handle_errors
-def _batch(cli: CliContext, maildir: Path | None, mbox: Path | None) -> None:
+def _batch(
+    cli: CliContext, maildir: Path | None, mbox: Path | None, imap: str | None, processed: str
+) -> None:
     from newsletter.bounces.intake import maildir_messages, mbox_messages, move_done
 
     if maildir is not None and not (maildir / "new").is_dir() and not (maildir / "cur").is_dir():
         raise InputError(f"{maildir} is not a Maildir (no new/ or cur/ in it); nothing was read")
+    from newsletter.bounces.imap import ImapMailbox
+
+    mailbox = ImapMailbox(imap, processed) if imap is not None else None
     intake = _open(cli)
     counts: dict[str, int] = {}
     try:
+        if mailbox is not None:
+            for uid, data in mailbox.messages():
+                result = intake.handle(data, f"imap:{mailbox.folder}/{uid}")
+                click.echo(result.line)
+                counts[result.event.kind] = counts.get(result.event.kind, 0) + 1
+                mailbox.done(uid)  # only once its event is recorded and applied
         if maildir is not None:
             for path, data, done in maildir_messages(maildir):
                 result = intake.handle(data, str(path))
@@ -114,6 +149,8 @@ def _batch(cli: CliContext, maildir: Path | None, mbox: Path | None) -> None:
                 counts[result.event.kind] = counts.get(result.event.kind, 0) + 1
     finally:
         intake.close()
+        if mailbox is not None:
+            mailbox.close()
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no messages"
     cli.say(f"Read {sum(counts.values())} messages: {summary}.")
 
