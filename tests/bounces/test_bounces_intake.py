@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mailbox
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -167,3 +167,53 @@ def test_a_broken_subscriber_file_asks_the_mail_server_to_try_later(folder: Path
     code, _, err = _process(folder, "--from-mail", input=fixture(folder, "postfix-hard.eml"))
     assert code == 75
     assert "Error:" in err and "Traceback" not in err
+
+
+def _soft_at(folder: Path, when: datetime, day: date, text: str) -> str:
+    from newsletter.bounces.intake import Intake
+    from newsletter.folder import locate
+
+    intake = Intake.open(locate(folder), now=when)
+    try:
+        return intake.handle(fill(folder, text, day), "test").event.outcome
+    finally:
+        intake.close()
+
+
+def test_soft_bounces_outside_the_window_or_before_a_delivery_do_not_count(
+    folder: Path,
+) -> None:
+    """Soft bounces 20 days apart never reach 3 within 15 days; a delivery report in
+    between starts the count again."""
+    text = (Path(__file__).parent / "fixtures" / "postfix-delayed.eml").read_text()
+    start = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    outcomes = [
+        _soft_at(
+            folder, start + timedelta(days=20 * i), date(2026, 11, 1) + timedelta(days=20 * i), text
+        )
+        for i in range(3)
+    ]
+    assert outcomes == ["soft bounce 1 of 3"] * 3
+    assert status_of(folder, "grace@example.org") == "active"
+    later = start + timedelta(days=60)
+    for i in range(2):
+        day = later.date() + timedelta(days=i)
+        assert (
+            _soft_at(folder, later + timedelta(hours=i), day, text) == f"soft bounce {i + 1} of 3"
+        )
+    delivered = text.replace("Action: delayed", "Action: delivered").replace(
+        "Status: 4.7.1", "Status: 2.0.0"
+    )
+    assert "delivered" in _soft_at(folder, later + timedelta(hours=3), later.date(), delivered)
+    day = later.date() + timedelta(days=3)
+    assert _soft_at(folder, later + timedelta(hours=4), day, text) == "soft bounce 1 of 3"
+
+
+def test_a_50_mb_message_on_stdin_is_ignored(folder: Path) -> None:
+    """A 50 MB message piped in is read to its end (the mail server is not left writing to
+    a closed pipe), ignored as no bounce, and changes nothing."""
+    before = (folder / "subscribers.yaml").read_text()
+    data = b"Subject: big\r\n\r\n" + b"x" * 50_000_000
+    code, out, _ = _process(folder, "--from-mail", input=data)
+    assert code == 0 and "ignored" in out and "larger than 5 MB" in out
+    assert (folder / "subscribers.yaml").read_text() == before
