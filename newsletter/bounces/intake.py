@@ -197,11 +197,15 @@ class Intake:
                 outcome = f"left {current.value}"
             else:
                 try:
+                    why = f"{event.status} {event.reason}" if event.status else event.reason
+                    if event.kind == Kind.SOFT:
+                        why = f"{outcome.partition(': ')[2]}, the last {why}"
                     set_status(
                         self.folder.subscribers_path,
                         email,
                         target,
                         lock_path=self.folder.subscribers_lock_path,
+                        note=f"{target.value} {self.now:%Y-%m-%d}: {why}",
                     )
                     self.status[email] = target
                 except UnknownSubscriberError:

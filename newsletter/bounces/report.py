@@ -222,7 +222,8 @@ def _dsn(part: Message, mta: str, proof: Evidence) -> Finding:
     recipients = []
     for group in groups[1:] or groups:
         action = str(group.get("Action", "")).strip().lower()
-        diagnostic = _one_line(group.get("Diagnostic-Code", ""))
+        # "smtp; 550 …": the diagnostic type (RFC 3464 §2.3.6) says nothing to people.
+        diagnostic = re.sub(r"^[A-Za-z-]+;\s*", "", _one_line(group.get("Diagnostic-Code", "")))
         recipient = _address(group.get("Final-Recipient") or group.get("Original-Recipient"))
         if recipient:
             recipients.append(recipient)

@@ -18,15 +18,20 @@ def _process(folder: Path, *args: str, input: bytes | None = None) -> tuple[int,
 
 
 def test_a_hard_bounce_on_stdin_marks_the_reader_bounced_and_nothing_else(folder: Path) -> None:
-    """`bounces process --from-mail` with a Postfix 550 5.1.1 makes that reader `bounced`,
-    exits 0, and leaves every other byte of subscribers.yaml as it was."""
+    """`bounces process --from-mail` with a Postfix 550 5.1.1 makes that reader `bounced`
+    with a comment giving the date and the reason, exits 0, and leaves every other byte
+    of subscribers.yaml as it was."""
     before = (folder / "subscribers.yaml").read_text()
     code, out, _ = _process(folder, "--from-mail", input=fixture(folder, "postfix-hard.eml"))
     assert code == 0, out
     assert "ada@example.com issue 2026-12-01 5.1.1 (Postfix): bounced" in out
     after = (folder / "subscribers.yaml").read_text()
+    note = (
+        f"  # bounced {datetime.now(UTC).date()}: 5.1.1 550 5.1.1 <ada@example.com>: Recipient address rejected: "
+        "User unknown in virtual mailbox table"
+    )
     assert after == before.replace(
-        "    joined: 2026-01-15\n", "    joined: 2026-01-15\n    status: bounced\n", 1
+        "    joined: 2026-01-15\n", f"    joined: 2026-01-15\n    status: bounced{note}\n", 1
     )
 
 
@@ -217,3 +222,28 @@ def test_a_50_mb_message_on_stdin_is_ignored(folder: Path) -> None:
     code, out, _ = _process(folder, "--from-mail", input=data)
     assert code == 0 and "ignored" in out and "larger than 5 MB" in out
     assert (folder / "subscribers.yaml").read_text() == before
+
+
+def test_the_note_goes_when_the_reader_is_resubscribed_and_own_comments_stay(
+    folder: Path,
+) -> None:
+    """`subscribers resubscribe` after a bounce takes the bounce note away with the
+    status; a reader's own comment on a status line is never replaced by a note."""
+    before = (folder / "subscribers.yaml").read_text()
+    _process(folder, "--from-mail", input=fixture(folder, "postfix-hard.eml"))
+    assert "# bounced " in (folder / "subscribers.yaml").read_text()
+    result = CliRunner().invoke(
+        cli, ["-C", str(folder), "subscribers", "resubscribe", "ada@example.com"]
+    )
+    assert result.exit_code == 0, result.output
+    text = (folder / "subscribers.yaml").read_text()
+    assert "# bounced " not in text
+    assert text == before.replace(
+        "    joined: 2026-01-15\n", "    joined: 2026-01-15\n    status: active\n", 1
+    )
+
+    from newsletter.model import Status
+    from newsletter.subscribers import set_status
+
+    set_status(folder / "subscribers.yaml", "linus@example.org", Status.BOUNCED, note="bounced x")
+    assert "status: bounced        # never receives\n" in (folder / "subscribers.yaml").read_text()
