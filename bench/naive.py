@@ -24,6 +24,7 @@ import css_inline
 import yaml
 
 from newsletter.folder import Folder
+from newsletter.i18n import Strings
 from newsletter.issue import load_issue
 from newsletter.render import Renderer
 from newsletter.unsubscribe import load_secret, make_token, unsubscribe_url
@@ -37,6 +38,7 @@ def main(root: Path, port: int, count: int) -> dict[str, Any]:
     html_template = env.get_template("email.html.j2")
     text_template = env.get_template("email.txt.j2")
     secret = load_secret(config)
+    strings = Strings.of(config.language)
     with open(folder.subscribers_path, encoding="utf-8") as file:
         people = yaml.safe_load(file)["subscribers"][:count]
     sent = size = 0
@@ -52,7 +54,13 @@ def main(root: Path, port: int, count: int) -> dict[str, Any]:
                 "unsubscribe": link,
                 "preferences": link,
                 "archive": f"{config.site_url}/archive/{digest.date.isoformat()}",
+                "subscribe": f"{config.site_url}/subscribe",
+                "story": f"{config.site_url}/archive/{digest.date.isoformat()}#",
             },
+            "t": strings,
+            "language": strings.tag,
+            "web": False,
+            "accent": config.brand.color,
             "preheader": digest.subject,
             "editor_notes": [],
         }

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from newsletter.errors import ConfigError, Problem
+from newsletter.suggest import did_you_mean
 from newsletter.yamlnodes import compose_file, mapping_items, scalar, where
 
 
@@ -105,6 +106,41 @@ class BounceSettings:
 
 
 @dataclass(frozen=True)
+class Logo:
+    """The masthead's image: an absolute https URL, its size in CSS pixels, its words."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+DEFAULT_ACCENT = "#0b5cad"
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How the issue looks: the accent colour of links and buttons, an optional logo,
+    and where the web edition sends people who want to subscribe."""
+
+    color: str = DEFAULT_ACCENT
+    logo: Logo | None = None
+    subscribe_url: str | None = None
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two `#rrggbb` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@dataclass(frozen=True)
 class Config:
     name: str
     sender: Sender
@@ -129,6 +165,7 @@ class Config:
     # `newsletter.identity`); None: derived from `name`, as before either existed.
     fixed_list_id: str | None = None
     sender_id: str | None = None  # `feedback_id: {sender_id: …}`, the last Feedback-ID field
+    brand: Brand = field(default_factory=Brand)
 
     @property
     def root(self) -> Path:
@@ -160,6 +197,10 @@ _HINT = (
 )
 # Headers that carry credentials: their values come from the environment only.
 _SECRET_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
+_SYNTAX_HINT = (
+    "Fix that line of newsletter.yaml: keys of one level line up, two spaces deeper than "
+    "the key they belong to."
+)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -177,10 +218,9 @@ class _Reader:
         seen_nodes: dict[str, yaml.Node] = {}
         for key, key_node, value_node in mapping_items(self.path, node, self.problems):
             if key not in spec:
+                message = f"unknown key `{key}`" + did_you_mean(key, spec)
                 known = ", ".join(sorted(spec))
-                self.problems.append(
-                    where(self.path, key_node, f"unknown key `{key}` (known: {known})")
-                )
+                self.problems.append(where(self.path, key_node, f"{message} (known: {known})"))
                 continue
             seen_nodes[key] = value_node
             converted = spec[key](value_node)
@@ -410,9 +450,29 @@ class _Reader:
         }
         return SendingSettings(**self.fields(node, spec, set()))
 
+    def smtp_url(self, node: yaml.Node) -> Any:
+        """An SMTP URL of the form `send` takes, checked here so the error has its line."""
+        from newsletter.delivery.smtp_url import parse_smtp_url
+        from newsletter.errors import SmtpUrlError
+
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        try:
+            parse_smtp_url(value)
+        except SmtpUrlError as error:
+            return self.fail(node, str(error))
+        return value
+
+    def smtp_urls(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return self.fail(node, "expected a list")
+        items = [self.smtp_url(n) for n in node.value]
+        return tuple(i for i in items if i is not _INVALID)
+
     def smtp(self, node: yaml.Node) -> Any:
         """`url: URL`, or `urls: [URL, …]` for several relays shared by the connections."""
-        values = self.fields(node, {"url": self.string, "urls": self.strings}, set())
+        values = self.fields(node, {"url": self.smtp_url, "urls": self.smtp_urls}, set())
         if "url" in values and "urls" in values:
             return self.fail(node, "give either `url` or `urls` (a list of relays), not both")
         if "urls" in values and not values["urls"]:
@@ -479,6 +539,44 @@ class _Reader:
             )
         return sender_id
 
+    def colour(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        short = re.fullmatch(r"#([0-9a-fA-F])([0-9a-fA-F])([0-9a-fA-F])", value)
+        if short:
+            value = "#" + "".join(c * 2 for c in short.groups())
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            return self.fail(node, f"`{value}` is not a colour like #0b5cad")
+        value = value.lower()
+        # Links and buttons: white on the accent, the accent on white; dark mode keeps both.
+        ratio = contrast(value, "#ffffff")
+        if ratio < 4.5:
+            return self.fail(
+                node,
+                f"`{value}` reads at {ratio:.1f}:1 against white, under the 4.5:1 that "
+                "links and button text need; pick a darker colour",
+            )
+        return value
+
+    def logo(self, node: yaml.Node) -> Any:
+        spec = {
+            "url": self.url,
+            "width": self.number(int, 1),
+            "height": self.number(int, 1),
+            "alt": self.string,
+        }
+        values = self.fields(node, spec, {"url", "width", "height", "alt"})
+        if not {"url", "width", "height", "alt"} <= values.keys():
+            return _INVALID
+        if not values["url"].startswith("https://"):
+            return self.fail(node, "the logo `url` must be an https:// address mail clients load")
+        return Logo(**values)
+
+    def brand(self, node: yaml.Node) -> Any:
+        spec = {"color": self.colour, "logo": self.logo, "subscribe_url": self.url}
+        return Brand(**self.fields(node, spec, set()))
+
 
 _INVALID = object()
 
@@ -502,11 +600,22 @@ def recorded_list_id(root: Path) -> str | None:
     return value if _LIST_ID.match(value) else None
 
 
+def _syntax_hint(problems: list[Problem]) -> str:
+    if any("indentation" in p.message for p in problems):
+        return _SYNTAX_HINT
+    return "Fix that line of newsletter.yaml; quote any value that holds `: ` or starts with `[`, `{`, `*` or `&`."
+
+
 def load_config(path: Path) -> Config:
     """Read and validate newsletter.yaml; raises ConfigError listing every problem."""
     node, problems = compose_file(path)
+    if node is None and not problems:
+        empty = Problem(
+            path, None, None, "the file is empty; it needs at least name, sender and site_url"
+        )
+        raise ConfigError([empty], "`newsletter init DIR` writes a working one to start from.")
     if node is None:
-        raise ConfigError(problems, _HINT)
+        raise ConfigError(problems, _syntax_hint(problems))
     reader = _Reader(path)
     reader.problems.extend(problems)
     spec: dict[str, Callable[[yaml.Node], Any]] = {
@@ -528,6 +637,7 @@ def load_config(path: Path) -> Config:
         "bounces": reader.bounces,
         "list_id": reader.list_id,
         "feedback_id": reader.feedback_id,
+        "brand": reader.brand,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:

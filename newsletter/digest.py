@@ -14,6 +14,7 @@ from datetime import date
 from newsletter.config import Config, SectionRule
 from newsletter.content.dedupe import group_near_duplicates
 from newsletter.content.summarize import summarize, teaser
+from newsletter.i18n import Strings
 from newsletter.model import Article, Digest, Item, Section, SourceFailure, SourceRef
 
 DEFAULT_SECTION = SectionRule("news", "News")
@@ -45,7 +46,7 @@ def build_digest(
     settings = config.digest
     candidates = [_candidate(a) for a in articles]
     merged = [_merge(group, config) for group in _groups(candidates)]
-    merged.sort(key=lambda m: (-len(m[0].sources), -m[0].reading_minutes, m[0].title.lower()))
+    merged.sort(key=lambda m: (-_tellers(m[0]), -m[0].reading_minutes, m[0].title.lower()))
     items = [item for item, _ in merged]
     sections = _sections(items[: settings.max_items], items[settings.max_items :], config)
     # Ranking and sections read no summary: items get theirs once their place is known.
@@ -64,7 +65,7 @@ def build_digest(
         )
         for s in sections
     )
-    subject = _subject(config, day, number, sections)
+    subject = _subject(config, day, number, sections, Strings.of(config.language))
     return Digest(day, number, config.name, subject, sections, tuple(failures))
 
 
@@ -109,7 +110,7 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
     sources: list[SourceRef] = []
     for c in group:
         ref = SourceRef(c.article.source or _domain(c.article.url), c.article.url)
-        if ref not in sources:
+        if (ref.name or ref.url) and ref not in sources:
             sources.append(ref)
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
     # Without words in the body, an item is as long as its summary: the article's own,
@@ -152,6 +153,11 @@ def _count_word(word: str, text: str) -> int:
     return len(re.findall(rf"\b{re.escape(word)}\b", text))
 
 
+def _tellers(item: Item) -> int:
+    """How many sources tell the story; a story whose source has no name still has one."""
+    return max(1, len(item.sources))
+
+
 def _domain(url: str | None) -> str:
     """A source's name when it has none: its web address's host, without `www.`."""
     host = re.sub(r"^[a-z]+://", "", url or "").split("/")[0]
@@ -177,7 +183,7 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     # holding only links to more stories come last.
     out.sort(
         key=lambda s: (
-            -max((len(i.sources) for i in s.items), default=0),
+            -max((_tellers(i) for i in s.items), default=0),
             -len(s.items),
             order.index(s.key),
         )
@@ -185,13 +191,25 @@ def _sections(kept: list[Item], over: list[Item], config: Config) -> tuple[Secti
     return tuple(out)
 
 
-def _subject(config: Config, day: date, number: int, sections: tuple[Section, ...]) -> str:
+def subject_for(config: Config, digest: Digest, strings: Strings | None = None) -> str:
+    """The subject of `digest` as its reader gets it: her own lead story and the count of
+    her own other stories (a reader of one section hears of that section alone), in the
+    language of `strings`. A `digest.subjects` entry for the day wins."""
+    return _subject(
+        config, digest.date, digest.number, digest.sections, strings or Strings.of(config.language)
+    )
+
+
+def _subject(
+    config: Config, day: date, number: int, sections: tuple[Section, ...], strings: Strings
+) -> str:
     override = config.digest.subjects.get(day.isoformat())
     if override:
         return override
-    top = sections[0].items[0].title if sections and sections[0].items else "no new stories"
+    lead = next((s.items[0] for s in sections if s.items), None)
+    top = lead.title if lead is not None else strings("no_stories")
     count = sum(len(s.items) for s in sections)
-    more = f" (+{count - 1} more)" if count > 1 else ""
+    more = f" ({strings('more_stories', count=count - 1)})" if count > 1 else ""
     template = config.digest.subject or "{name} #{number}: {top}{more}"
     subject = template.format(
         name=config.name, number=number, top=top, more=more, date=day.isoformat(), count=count

@@ -1,4 +1,5 @@
-"""Where a newsletter folder keeps its files; finds the folder from -C, --config or the environment."""
+"""Where a newsletter folder keeps its files; finds the folder from -C, --config, the
+environment, or the current directory and its parents."""
 
 from __future__ import annotations
 
@@ -52,14 +53,18 @@ class Folder:
 
 
 def locate(directory: Path | None = None, config: Path | None = None) -> Folder:
-    """The folder named by --config, -C, NEWSLETTER_CONFIG, or the current directory."""
+    """The folder named by --config, -C, NEWSLETTER_CONFIG, or else the nearest folder
+    holding a newsletter.yaml from the current directory upward (as git finds `.git`)."""
     if config is None and directory is None and os.environ.get("NEWSLETTER_CONFIG"):
         config = Path(os.environ["NEWSLETTER_CONFIG"])
     if config is not None:
         config = config.expanduser().resolve()
         folder = Folder(config.parent, config)
+    elif directory is not None:
+        root = directory.expanduser().resolve()
+        folder = Folder(root, root / CONFIG_NAME)
     else:
-        root = (directory or Path.cwd()).expanduser().resolve()
+        root = find_root(Path.cwd().resolve())
         folder = Folder(root, root / CONFIG_NAME)
     if not folder.config_path.is_file():
         raise ConfigError(
@@ -68,3 +73,11 @@ def locate(directory: Path | None = None, config: Path | None = None) -> Folder:
             "or create one with `newsletter init DIR`.",
         )
     return folder
+
+
+def find_root(start: Path) -> Path:
+    """The nearest of `start` and its parents that holds newsletter.yaml; `start` if none does."""
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate
+    return start

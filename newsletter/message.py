@@ -18,6 +18,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from newsletter.config import Config
+from newsletter.i18n import Strings
 from newsletter.model import Format, Subscriber
 from newsletter.render import OPEN, Personal, RenderedIssue, escape_values, marker
 
@@ -306,7 +307,9 @@ class Composer:
             "email": subscriber.email,
             "name": name,
             "first_name": name.split(" ")[0] if name else "",
-            "greeting": f"Hi {name.split(' ')[0]}," if name else "Hello,",
+            "greeting": Strings.of(self.rendered.language).greeting(
+                name.split(" ")[0] if name else ""
+            ),
             "unsubscribe": links.unsubscribe,
             "preferences": links.preferences,
         }

@@ -54,8 +54,11 @@ def digest_outline(digest: Digest) -> str:
     for section in digest.sections:
         lines += [f"## {section.title}", ""]
         for item in section.items:
-            sources = ", ".join(s.name for s in item.sources)
-            lines.append(f"* {item.title}  [{sources}; {item.reading_minutes} min]")
+            about = [
+                ", ".join(s.name for s in item.sources if s.name),
+                f"{item.reading_minutes} min",
+            ]
+            lines.append(f"* {item.title}  [{'; '.join(a for a in about if a)}]")
             lines += textwrap.wrap(item.summary, 76, initial_indent="  ", subsequent_indent="  ")
             lines += [f"  {link}" for link in item.links]
             lines.append("")

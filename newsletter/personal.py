@@ -46,7 +46,7 @@ class Personalizer:
             self._verp = Verp(self.secret, config.list_id, config.bounce_address)
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
-        self._audiences: dict[frozenset[str], tuple[RenderedIssue, Composer]] = {}
+        self._audiences: dict[tuple[frozenset[str], str], tuple[RenderedIssue, Composer]] = {}
         self.warnings: list[str] = []
 
     def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
@@ -55,11 +55,13 @@ class Personalizer:
             if subscriber.topics
             else frozenset()
         )
-        key = topics if subscriber.topics else frozenset()
+        topics = topics if subscriber.topics else frozenset()
+        language = language_of(subscriber, self.config)
+        key = (topics, language)
         cached = self._audiences.get(key)
         if cached is None:
-            digest = self.digest.for_topics(key) if subscriber.topics else self.digest
-            rendered = self.renderer.render(digest, self.editor_notes)
+            digest = self.digest.for_topics(topics) if subscriber.topics else self.digest
+            rendered = self.renderer.render(digest, self.editor_notes, language=language)
             size = rendered.html_bytes
             if size > HTML_CLIP_BYTES:
                 self.warnings.append(
@@ -109,13 +111,13 @@ class Personalizer:
         return lambda: with_header(message, header())
 
     def web_version(self) -> str:
-        """The issue as a web page: every section, no personal data."""
-        rendered, _ = self.audience(Subscriber(email="reader@example.invalid"))
-        archive = f"{self.config.site_url}/archive/"
-        generic = {
-            "greeting": "Hello,",
-            "email": "you",
-            "unsubscribe": archive,
-            "preferences": archive,
-        }
-        return rendered.html.fill({k: "" for k in rendered.html.keys} | generic)
+        """The issue as a public web page: every section, no greeting, no personal footer,
+        a way to subscribe, and tags for sharing."""
+        rendered = self.renderer.render(self.digest, web=True)
+        return rendered.html.fill({k: "" for k in rendered.html.keys})
+
+
+def language_of(subscriber: Subscriber, config: Config) -> str:
+    """The reader's own `fields.language` when set, else the newsletter's `language:`."""
+    own = subscriber.fields.get("language")
+    return str(own).strip() if own and str(own).strip() else config.language

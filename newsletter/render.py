@@ -12,16 +12,18 @@ import re
 import textwrap
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from newsletter.config import Config
 from newsletter.errors import TemplateError
-from newsletter.model import Digest, Item
+from newsletter.i18n import Strings
+from newsletter.model import Digest, Image, Item
 
 OPEN, CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{OPEN}([^{CLOSE}]*){CLOSE}")
@@ -85,6 +87,7 @@ class RenderedIssue:
     subject: str
     html: Personal
     text: Personal
+    language: str = "en"
 
     @property
     def html_bytes(self) -> int:
@@ -101,13 +104,86 @@ def _wrap(text: str, width: int = 72, indent: str = "") -> str:
     )
 
 
-def _longdate(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+@jinja2.pass_context
+def _longdate(context: jinja2.runtime.Context, day: date) -> str:
+    strings: Strings = context["t"]
+    return strings.date(day)
 
 
 def anchor(item: Item) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", item.title.lower()).strip("-")[:48]
     return f"item-{slug or 'story'}"
+
+
+# Long words and addresses must wrap in clients that drop `overflow-wrap` and `word-break`
+# (Gmail, Outlook, Yahoo): a <wbr> marks where a token may break.
+LONG_TOKEN = 16
+_TOKEN = re.compile(rf"\S{{{LONG_TOKEN + 1},}}")
+_BREAK_AFTER = re.compile(r"([/._\-?&=#:~+,@]+)")
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def _break_token(token: str, every: int = 12) -> str:
+    """An escaped `token` with a <wbr> after punctuation and inside long runs of letters."""
+    out = []
+    for piece in _BREAK_AFTER.split(token):
+        if _BREAK_AFTER.fullmatch(piece):
+            out.append(str(escape(piece)) + "<wbr>")
+            continue
+        chunks = [piece[i : i + every] for i in range(0, len(piece), every)]
+        out.append("<wbr>".join(str(escape(c)) for c in chunks))
+    return "".join(out).removesuffix("<wbr>")
+
+
+def breakable(text: Any) -> Markup:
+    """`text` escaped for HTML, its tokens past `LONG_TOKEN` characters given break points."""
+    if isinstance(text, Markup):
+        return text
+    raw = str(text)
+    out, last = [], 0
+    for found in _TOKEN.finditer(raw):
+        out.append(str(escape(raw[last : found.start()])))
+        out.append(_break_token(found.group()))
+        last = found.end()
+    out.append(str(escape(raw[last:])))
+    return Markup("".join(out))
+
+
+def short_url(url: str, keep: int = 24) -> str:
+    """An address as a reader needs to see it: host and the end of the path, no scheme."""
+    rest = re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+    host, _, path = rest.partition("/")
+    if not path:
+        return host
+    last = path.rsplit("/", 1)[-1] or path
+    if len(last) > keep:
+        last = last[: keep - 1] + "…"
+    return f"{host}/{last}" if last == path else f"{host}/…/{last}"
+
+
+def linked(text: Any) -> Markup:
+    """Prose with its web addresses turned into links that show a short, breakable text."""
+    raw = str(text)
+    out, last = [], 0
+    for found in _URL.finditer(raw):
+        url = found.group()
+        out.append(str(breakable(raw[last : found.start()])))
+        out.append(f'<a href="{escape(url)}">{breakable(short_url(url))}</a>')
+        last = found.end()
+    out.append(str(breakable(raw[last:])))
+    return Markup("".join(out))
+
+
+COLUMN = 544  # the 600 px column less its padding: the widest an image is shown
+
+
+def image_size(image: Image, column: int = COLUMN) -> tuple[int, int | None]:
+    """The width and height attributes of `image` in a `column`-wide cell, ratio kept."""
+    if not image.width:
+        return column, None
+    width = min(image.width, column)
+    height = round(image.height * width / image.width) if image.height else None
+    return width, height
 
 
 class Renderer:
@@ -129,21 +205,52 @@ class Renderer:
         )
         self.env.filters["wrap"] = _wrap
         self.env.filters["longdate"] = _longdate
+        self.env.filters["breakable"] = breakable
+        self.env.filters["linked"] = linked
+        self.env.filters["short_url"] = short_url
         self.env.globals["anchor"] = anchor
+        self.env.globals["image_size"] = image_size
 
-    def render(self, digest: Digest, editor_notes: Sequence[str] = ()) -> RenderedIssue:
-        """Render `digest` once; subscriber values stay as holes (see `Personal`)."""
+    def render(
+        self,
+        digest: Digest,
+        editor_notes: Sequence[str] = (),
+        *,
+        language: str | None = None,
+        web: bool = False,
+    ) -> RenderedIssue:
+        """Render `digest` once; subscriber values stay as holes (see `Personal`).
+
+        `language` (a BCP 47 tag) picks the words and dates, else the config's
+        `language:`. The subject is the audience's own: its lead story and the count
+        of its other stories. `web` renders the public edition of the archive: no
+        greeting, no personal footer, a way to subscribe.
+        """
         import css_inline
 
+        from newsletter.digest import subject_for
+
+        config = self.config
+        strings = Strings.of(language or config.language)
+        digest = replace(digest, subject=subject_for(config, digest, strings))
+        archive = f"{config.site_url}/archive/{digest.date.isoformat()}"
         context = {
-            "config": self.config,
+            "config": config,
             "issue": digest,
             "subscriber": _Subscriber(),
             "links": {
                 "unsubscribe": marker("unsubscribe"),
                 "preferences": marker("preferences"),
-                "archive": f"{self.config.site_url}/archive/{digest.date.isoformat()}",
+                "archive": archive,
+                "subscribe": config.brand.subscribe_url or f"{config.site_url}/subscribe",
+                # In-page anchors are ignored by many mobile clients: the contents list
+                # of the email points at the story on the web edition instead.
+                "story": "#" if web else f"{archive}#",
             },
+            "t": strings,
+            "language": strings.tag,
+            "web": web,
+            "accent": config.brand.color,
             "preheader": " · ".join(i.teaser for i in digest.items[:3]) or digest.subject,
             "editor_notes": list(editor_notes),
         }
@@ -151,7 +258,9 @@ class Renderer:
         text = self._render("email.txt.j2", context)
         page = self._render("email.html.j2", context)
         inlined = css_inline.inline(page)
-        return RenderedIssue(digest, subject, Personal.parse(inlined), Personal.parse(_tidy(text)))
+        return RenderedIssue(
+            digest, subject, Personal.parse(inlined), Personal.parse(_tidy(text)), strings.tag
+        )
 
     def _render(self, name: str, context: Mapping[str, Any]) -> str:
         try:

@@ -133,9 +133,12 @@ def send_issue(
     target = smtp_target(config, request.smtp_url) if not request.dry_run else None
     digest = issue.digest
     if not digest.items and not request.allow_empty:
+        # A source that could not be read is the likelier cause: say it first.
+        unread = "".join(f"{failure}\n" for failure in digest.failures)
         raise EmptyIssueError(
-            f"no articles for {digest.date.isoformat()} in the sources of {folder.config_path}; "
-            "nothing was sent. Add articles, pick another --date, or pass --allow-empty."
+            f"{unread}no articles for {digest.date.isoformat()} in the sources of "
+            f"{folder.config_path}; nothing was sent. Add articles, pick another --date, "
+            "or pass --allow-empty."
         )
     report = SendReport(
         digest.date,

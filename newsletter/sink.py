@@ -12,9 +12,11 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from newsletter.listen import listening_socket
+
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A free TCP port; aiosmtpd's Controller cannot take port 0 itself."""
+    """A free TCP port, for servers started by tests."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -45,8 +47,24 @@ class StoringHandler:
         return "250 OK stored"
 
 
+class _SocketController(Controller):
+    """aiosmtpd's Controller serving a socket already bound, so a busy port is an error
+    at once, not a thread that times out."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+        self.sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
+
+
 class Sink:
-    """`with Sink(out) as sink:` runs the server on loopback; `sink.url` is its SMTP URL."""
+    """`with Sink(out) as sink:` runs the server on loopback; `sink.url` is its SMTP URL.
+
+    A port that cannot be taken is an InputError (from `listening_socket`) at construction.
+    """
 
     def __init__(
         self,
@@ -55,16 +73,20 @@ class Sink:
         port: int = 0,
         announce: Callable[[str], None] = lambda s: None,
     ) -> None:
+        sock = listening_socket(host, port)
         self.host = host
-        self.port = port or free_port(host)
-        self.handler = StoringHandler(out, announce)
-        self.controller = Controller(
-            self.handler, hostname=host, port=self.port, data_size_limit=50 * 1024 * 1024
-        )
+        self.port = int(sock.getsockname()[1])
+        try:
+            self.handler = StoringHandler(out, announce)
+        except BaseException:
+            sock.close()
+            raise
+        self.controller = _SocketController(self.handler, sock, data_size_limit=50 * 1024 * 1024)
 
     @property
     def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"smtp://{host}:{self.port}"
 
     def __enter__(self) -> Sink:
         self.controller.start()

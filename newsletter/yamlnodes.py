@@ -13,7 +13,8 @@ from newsletter.errors import Problem
 
 
 def compose_file(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
-    """The YAML node tree of `path`, or the syntax problem that stops it."""
+    """The YAML node tree of `path` (None for a file of only comments), or the syntax
+    problem that stops it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -32,11 +33,52 @@ def compose_file(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        return None, [*problems, Problem(path, line, col, f"YAML syntax: {error.problem}")]
+        return None, [*problems, syntax_problem(error, text, path)]
     return node, problems
+
+
+def syntax_problem(error: yaml.MarkedYAMLError, text: str, path: Path) -> Problem:
+    """A YAML syntax error at its line, in words: indentation mistakes are named as such."""
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return Problem(path, None, None, f"YAML syntax: {error.problem or error.context}")
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    message = f"YAML syntax: {error.problem}"
+    if error.problem == "mapping values are not allowed here":
+        if ": " in line[: mark.column] or line[: mark.column].rstrip().endswith(":"):
+            message = (
+                'YAML syntax: a second `: ` in a value; put the value in quotes, like name: "A: B"'
+            )
+        else:
+            message = "YAML syntax: probably indentation" + _indent_hint(lines, mark.line)
+    elif (error.problem or "").startswith("expected <block end>"):
+        message = "YAML syntax: probably indentation" + _indent_hint(lines, mark.line)
+    elif error.context and error.context_mark and error.context_mark.line != mark.line:
+        message += f" ({error.context} at line {error.context_mark.line + 1})"
+    return Problem(path, mark.line + 1, mark.column + 1, message)
+
+
+def _indent_hint(lines: list[str], index: int) -> str:
+    """How the line at `index` is indented against the nearest lines above it."""
+    here = lines[index] if index < len(lines) else ""
+    indent = len(here) - len(here.lstrip(" "))
+    nearest: list[int] = []
+    for text in reversed(lines[:index]):
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        column = len(text) - len(text.lstrip(" "))
+        if column != indent and column not in nearest:
+            nearest.append(column)
+        if len(nearest) == 2:
+            break
+    shown = " or ".join(str(c) for c in sorted(nearest))
+    if not shown:
+        return f": this line is indented by {indent} spaces"
+    return (
+        f": this line is indented by {indent} spaces, the lines above it by {shown}; "
+        "line it up with the key it belongs beside"
+    )
 
 
 def where(path: Path, node: yaml.Node, message: str) -> Problem:

@@ -91,7 +91,7 @@ def test_missing_template_variable_names_template_line(
 
     text = (PACKAGE_TEMPLATES / "email.txt.j2").read_text()
     (folder / "templates" / "email.txt.j2").write_text(
-        text.replace("{{ issue.number }}", "{{ issue.numbr }}", 1)
+        text.replace("issue.number", "issue.numbr", 1)
     )
     code, err = send(folder, smtp_server)
     assert code == 2

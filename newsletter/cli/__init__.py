@@ -57,6 +57,18 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            from newsletter.suggest import did_you_mean
+
+            ctx.fail(
+                f"no command `{name}`{did_you_mean(name, COMMANDS)}; `newsletter --help` lists them"
+            )
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, HELP_LINES[name]) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):

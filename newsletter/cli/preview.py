@@ -123,8 +123,15 @@ def preview(
                 "wb", suffix=".html", prefix="newsletter-preview-", delete=False
             ) as f:
                 f.write(shown_page.encode("utf-8"))
+            if not webbrowser.open(Path(f.name).as_uri()):
+                # Said even with -q: the user asked for a window and got none.
+                click.echo(
+                    f"Error: no browser found to open the preview; it is saved at {f.name}: "
+                    "open that file yourself, or set BROWSER to your browser's command",
+                    err=True,
+                )
+                raise SystemExit(1)
             cli.say(f"Opened {f.name}")
-            webbrowser.open(Path(f.name).as_uri())
         return
     sys.stdout.buffer.write(shown.render(fmt))
     sys.stdout.flush()
@@ -169,8 +176,8 @@ def _serve(
             cli.say(
                 f"Warning: listening on {host}: anyone who can reach it sees the subscriber list"
             )
-        if open_browser:
-            webbrowser.open(url)
+        if open_browser and not webbrowser.open(url):
+            cli.say(f"Warning: no browser found; open {url} yourself")
 
     try:
         serve(folder, view, host, port, ready)

@@ -40,10 +40,7 @@ def serve(cli: CliContext, host: str, port: int, forwarded_allow_ips: str | None
     app = create_app(folder)
     site_url = load_config(folder.config_path).site_url
     server = make_server(app, host, port, forwarded_allow_ips=forwarded_allow_ips)
-    try:
-        sock = bound_socket(host, port)
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock = bound_socket(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     cli.say(
         f"Serving {folder.root} on http://{bound_host}:{bound_port}/ "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli.context import CliContext, listen_options, pass_cli
+from newsletter.cli.context import CliContext, handle_errors, listen_options, pass_cli
 
 
 @click.command()
@@ -20,6 +20,7 @@ from newsletter.cli.context import CliContext, listen_options, pass_cli
     help="Folder for the .eml files.",
 )
 @pass_cli
+@handle_errors
 def sink(cli: CliContext, host: str, port: int, out: Path) -> None:
     """Run a local SMTP server that stores every message as an .eml file.
 

@@ -267,9 +267,10 @@ def import_(
 ) -> None:
     """Add and update subscribers from a CSV file with a header row.
 
-    Columns: email (required), name, status, topics (space-separated), format, joined,
-    and fields.NAME for custom fields; an empty cell changes nothing. Rows of known
-    addresses update them, but never reactivate an unsubscribed or bounced reader.
+    Columns: email (required), name, status, topics (separated by spaces, commas or
+    semicolons), format, joined, and fields.NAME for custom fields; an empty cell
+    changes nothing. Rows of known addresses update them, but never reactivate an
+    unsubscribed or bounced reader.
     If any row is invalid, nothing is imported (exit 2) unless --skip-invalid.
 
     \b

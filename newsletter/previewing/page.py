@@ -80,6 +80,11 @@ PAGE = """\
       <label class="choice"><input type="radio" name="scheme" value="{{ value }}"{% if value == scheme %} checked{% endif %}> {{ text }}</label>
       {%- endfor %}
     </fieldset>
+    <fieldset><legend>Client</legend>
+      {%- for value, text in [("full", "Every CSS"), ("strict", "Strict: no <style>, no overflow-wrap (Gmail, Outlook, Yahoo)")] %}
+      <label class="choice"><input type="radio" name="client" value="{{ value }}"{% if value == client %} checked{% endif %}> {{ text }}</label>
+      {%- endfor %}
+    </fieldset>
     <noscript><button type="submit">Show</button></noscript>
   </form>
 </header>

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -29,13 +28,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from newsletter.errors import InputError, NewsletterError
+from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
+from newsletter.listen import listening_socket
 from newsletter.model import Subscriber
 from newsletter.preview import Preview, Previews, load_previews
 from newsletter.previewing.documents import SCHEMES, error_page, force_scheme, text_page
 from newsletter.previewing.page import render_page
+from newsletter.previewing.strict import strict_client
 from newsletter.previewing.watch import watch_folder
+
+CLIENTS = ("full", "strict")
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "View", "create_app", "serve"]
 
@@ -57,6 +60,7 @@ class View:
     format: str | None = None
     width: int = 600
     scheme: str = "light"
+    client: str = "full"  # "strict": as Gmail, Outlook and Yahoo show it (see previewing.strict)
 
     def merged(self, query: Mapping[str, str]) -> View:
         """This view changed by a request's query string; unknown values are ignored."""
@@ -69,12 +73,16 @@ class View:
             view = replace(view, format=query["format"])
         if query.get("scheme") in SCHEMES:
             view = replace(view, scheme=query["scheme"])
+        if query.get("client") in CLIENTS:
+            view = replace(view, client=query["client"])
         with contextlib.suppress(KeyError, ValueError):
             view = replace(view, width=max(240, min(2400, int(query["width"]))))
         return view
 
     def query(self) -> str:
         fields: dict[str, str | int] = {"width": self.width, "scheme": self.scheme}
+        if self.client != "full":
+            fields["client"] = self.client
         if self.day:
             fields["date"] = self.day
         if self.subscriber:
@@ -162,7 +170,10 @@ def _shown(previews: Previews, preview: Preview, view: View) -> Shown:
     fmt = view.format or preview.reads
     rendered, _ = preview.personalizer.audience(preview.subscriber)
     if fmt == "html":
-        document = force_scheme(preview.html(), view.scheme)
+        html = preview.html()
+        document = force_scheme(
+            strict_client(html) if view.client == "strict" else html, view.scheme
+        )
     else:
         document = text_page(preview.text(), rendered.subject, view.scheme)
     failures = [f"skipped {failure}" for failure in preview.issue.digest.failures]
@@ -208,6 +219,7 @@ def page_values(shown: Shown, version: int) -> dict[str, Any]:
         "width": view.width,
         "widths": sorted(widths.items(), reverse=True),
         "scheme": view.scheme,
+        "client": view.client,
         "error": shown.error,
         "notes": shown.notes,
         "query": view.query(),
@@ -317,23 +329,6 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def _event(name: str, data: Mapping[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port (0: any free port), or an InputError saying what to do."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(64)
-    except OSError as error:
-        sock.close()
-        raise InputError(
-            f"cannot listen on {host}:{port} ({error.strerror}); pick another with --port, "
-            "or --port 0 for any free one"
-        ) from None
-    return sock
 
 
 def serve(

@@ -14,6 +14,7 @@ from newsletter.model import Article, SourceFailure
 from newsletter.sources.fetch import FeedCache, Fetched, FetchError, Robots, remember, request_for
 from newsletter.sources.files import read_folder
 from newsletter.sources.notes import SourceNote
+from newsletter.sources.text import clean_article
 
 if TYPE_CHECKING:
     from newsletter.sources.feeds import FeedRead
@@ -66,7 +67,8 @@ def gather(config: Config, now: datetime | None = None) -> Gathered:
             found, failed = got.articles, got.failures
             fetched.extend(got.fetched)
             notes.extend(got.notes)
-        articles.extend(found)
+        # The one place every format passes: no control character gets further.
+        articles.extend(clean_article(a) for a in found)
         failures.extend(failed)
     return Gathered(tuple(articles), tuple(failures), tuple(fetched), tuple(notes))
 

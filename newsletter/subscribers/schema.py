@@ -20,7 +20,6 @@ custom field and leave an unsubscribed reader on the list.
 from __future__ import annotations
 
 import calendar
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from newsletter.model import Format, Status, Subscriber
 from newsletter.subscribers.addresses import address_key, normalize_address
 from newsletter.subscribers.errors import AddressError, InvalidSubscriberError
 from newsletter.subscribers.nodes import position
+from newsletter.suggest import did_you_mean
 
 KEYS = ("email", "name", "status", "topics", "format", "joined", "fields")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -293,9 +293,7 @@ def _scalar_check(rule: ValueRule) -> Callable[[yaml.Node, Path, list[Problem], 
 
 
 def _unknown(name: str, allowed: Iterable[str], what: str) -> str:
-    close = difflib.get_close_matches(name.lower(), list(allowed), n=1, cutoff=0.6)
-    message = f"unknown {what} `{name}`"
-    return message + (f" (did you mean `{close[0]}`?)" if close else "")
+    return f"unknown {what} `{name}`" + did_you_mean(name, allowed)
 
 
 def text_value(tag: str, text: str | None, name: str) -> str:
@@ -349,8 +347,7 @@ def _choice(tag: str, text: str | None, name: str, choices: tuple[str, ...]) -> 
     value = text_value(tag, text, name)
     if value not in choices:
         message = f"`{name}` must be one of {', '.join(choices)}, not `{value}`"
-        close = difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
-        raise Refused(message + (f" (did you mean `{close[0]}`?)" if close else ""))
+        raise Refused(message + did_you_mean(value, choices))
     return value
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from newsletter.folder import Folder
 from newsletter.model import Status
 from newsletter.unsubscribe import load_secret
 from newsletter.web import archive, webhooks
-from newsletter.web.feed import atom_feed
+from newsletter.web.feed import FEED_ENTRIES, atom_feed
 from newsletter.web.lookup import TokenLookup
 from newsletter.web.middleware import AccessLog, BodyLimit
 
@@ -228,10 +229,14 @@ class _Site:
             raise HTTPException(404)
         return Response(page, 200, headers=_ISSUE_HEADERS, media_type="text/html; charset=utf-8")
 
+    def _contents(self, issues: list[archive.ArchivedIssue]) -> dict[date, str]:
+        return {i.date: archive.issue_stories(self.folder.archive_dir, i.date) for i in issues}
+
     async def feed(self, request: Request) -> Response:
         issues = await run_in_threadpool(archive.list_issues, self.folder.archive_dir)
+        contents = await run_in_threadpool(self._contents, issues[:FEED_ENTRIES])
         return Response(
-            atom_feed(self.config, issues),
+            atom_feed(self.config, issues, contents),
             200,
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
             media_type="application/atom+xml; charset=utf-8",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-__all__ = ["ArchivedIssue", "issue_page", "list_issues", "parse_day"]
+__all__ = ["ArchivedIssue", "issue_page", "issue_stories", "list_issues", "parse_day"]
 
 log = logging.getLogger(__name__)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -82,3 +82,22 @@ def issue_page(archive_dir: Path, day: date) -> bytes | None:
         return (archive_dir / f"{day.isoformat()}.html").read_bytes()
     except OSError:
         return None
+
+
+_STORIES = re.compile(r"<!--stories-->(.*?)<!--/stories-->", re.S)
+
+
+def stories_of(page: str) -> str:
+    """The stories of an issue page as HTML that stands alone (the feed's entry content):
+    the rows between the page's `<!--stories-->` marks in a table of their own, or the
+    whole page when it has no marks (a template of the folder's own)."""
+    found = _STORIES.search(page)
+    if found is None:
+        return page
+    return f'<table role="presentation" width="100%">{found.group(1).strip()}</table>'
+
+
+def issue_stories(archive_dir: Path, day: date) -> str:
+    """The stories of the archived issue of `day`; empty when it cannot be read."""
+    page = issue_page(archive_dir, day)
+    return stories_of(page.decode("utf-8", "replace")) if page is not None else ""

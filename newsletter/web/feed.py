@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from newsletter.config import Config
@@ -17,8 +17,11 @@ FEED_ENTRIES = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def atom_feed(config: Config, issues: Sequence[ArchivedIssue]) -> bytes:
-    """The feed of the newest `FEED_ENTRIES` issues, with absolute links under site_url."""
+def atom_feed(
+    config: Config, issues: Sequence[ArchivedIssue], contents: Mapping[date, str] | None = None
+) -> bytes:
+    """The feed of the newest `FEED_ENTRIES` issues, with absolute links under site_url;
+    `contents` gives each issue's full HTML (its stories), carried as `content type="html"`."""
     site = config.site_url
     newest = list(issues[:FEED_ENTRIES])
     feed = Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": config.language})
@@ -41,6 +44,9 @@ def atom_feed(config: Config, issues: Sequence[ArchivedIssue]) -> bytes:
         SubElement(entry, "updated").text = _stamp(issue.sent_at)
         if issue.teaser:
             SubElement(entry, "summary", type="text").text = issue.teaser
+        content = (contents or {}).get(issue.date)
+        if content:
+            SubElement(entry, "content", type="html").text = content
     body = tostring(feed, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
 

@@ -13,6 +13,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from newsletter.listen import listening_socket
+
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bound_socket", "make_server", "uvicorn_config"]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -69,13 +71,6 @@ def make_server(
 
 
 def bound_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: any free one), for `Server.run(sockets=…)`."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on sockets that say so,
-    # and without it every keep-alive response waits for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(512)
-    sock.set_inheritable(True)
-    return sock
+    """A listening socket on host:port (port 0: any free one), for `Server.run(sockets=…)`;
+    an InputError saying what to change when the port is taken."""
+    return listening_socket(host, port, backlog=512)

@@ -73,7 +73,7 @@ def test_long_words_and_addresses_wrap_on_a_phone(browser: Browser, folder: Path
         f"The council published its housing report at {long} today. Residents may read it.\n"
     )
     html = sample_html(folder)
-    assert "Pneumonoultramicroscopicsilicovolcanoconiosis" in html
+    assert "Pneumonoultramicroscopicsilicovolcanoconiosis" in html.replace("<wbr>", "")
     found = measure(browser.page(width=375), html)
     assert found.scroll_width <= 375, f"page is {found.scroll_width} px wide"
 

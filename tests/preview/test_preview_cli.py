@@ -44,7 +44,7 @@ def test_text_reader_gets_text_by_default(folder: Path) -> None:
     """A `format: text` subscriber's preview is their plain-text copy unless asked otherwise."""
     code, out, err = preview(folder, "--subscriber", "ken@example.net")
     assert code == 0, err
-    assert out.decode().startswith("The Morning Sample, issue")
+    assert out.decode().startswith("The Morning Sample · Issue")
     assert "<html" not in out.decode()
     assert "reads plain text" in err
 

@@ -109,7 +109,7 @@ def test_issue_follows_format_subscriber_and_scheme(preview_server: PreviewServe
     assert "<pre" in ken and "Hi Ken," in ken and "<table" not in ken
 
     text = get(preview_server, "/issue", format="text").text
-    assert "<pre" in text and "The Morning Sample, issue 1" in text
+    assert "<pre" in text and "The Morning Sample · Issue 1" in text
 
     status = get(preview_server, "/status", subscriber="ken@example.net").json()
     assert status["error"] is None
@@ -138,7 +138,7 @@ def test_template_edit_reloads_the_issue(preview_server: PreviewServer) -> None:
         assert str(template) in changed["paths"]  # type: ignore[operator]
         assert "In this issue" in get(preview_server, "/issue").text  # same words so far
 
-        template.write_text(template.read_text().replace("In this issue", "Inside today"))
+        template.write_text(template.read_text().replace('t("in_this_issue")', '"Inside today"'))
         changed = stream.change()
         assert str(template) in changed["paths"]  # type: ignore[operator]
     issue = get(preview_server, "/issue").text
@@ -169,7 +169,7 @@ def test_template_error_shows_file_and_line_then_recovers(preview_server: Previe
         status = get(preview_server, "/status").json()
         assert "email.html.j2:" in status["error"]
 
-        template.write_text(good.replace("In this issue", "Inside today"))
+        template.write_text(good.replace('t("in_this_issue")', '"Inside today"'))
         stream.change()
     issue = get(preview_server, "/issue")
     assert issue.status_code == 200 and "Inside today" in issue.text
@@ -250,7 +250,7 @@ def test_page_in_a_browser_reloads_the_issue(
         == 375
     )
     template = own_template(preview_server.folder)
-    template.write_text(template.read_text().replace("In this issue", "Inside today"))
+    template.write_text(template.read_text().replace('t("in_this_issue")', '"Inside today"'))
     deadline = time.monotonic() + 10
     while "inside today" not in (page.evaluate(f"({frame_text}) || ''") or "").lower():
         assert time.monotonic() < deadline, "the iframe was not reloaded after the template changed"
@@ -272,3 +272,17 @@ def test_ctrl_c_ends_cleanly_with_a_page_open(preview_server: PreviewServer) -> 
     assert process.stderr is not None
     err = process.stderr.read().decode()
     assert "Stopped." in err and "Traceback" not in err and "ERROR" not in err
+
+
+def test_strict_client_switch_and_each_readers_subject(preview_server: PreviewServer) -> None:
+    """The "strict client" switch shows the copy without <style> blocks or overflow-wrap, as
+    Gmail, Outlook and Yahoo read it; the page's subject is the chosen reader's own."""
+    full = get(preview_server, "/issue").text
+    strict = get(preview_server, "/issue", client="strict").text
+    assert "<style" in full and "<style" not in strict
+    assert "Hi Ada," in strict
+    page = get(preview_server, "/", client="strict").text
+    assert 'name="client" value="strict" checked' in page
+    ada = get(preview_server, "/status").json()["subject"]
+    grace = get(preview_server, "/status", subscriber="grace@example.org").json()["subject"]
+    assert "(+" in ada and "(+" not in grace and grace != ada
