@@ -6,13 +6,17 @@ subscriber then costs one substitution and one encoding.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from newsletter.config import Config
 from newsletter.message import Composer, Links, Outgoing, with_header
 from newsletter.model import Digest, Subscriber
 from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
+
+if TYPE_CHECKING:
+    from newsletter.bounces.verp import Verp
 
 
 class Personalizer:
@@ -39,11 +43,7 @@ class Personalizer:
             self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
         self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
-        self._verp = None
-        if config.bounces.verp:
-            from newsletter.bounces.verp import Verp
-
-            self._verp = Verp(self.secret, config.list_id, config.bounce_address)
+        self._verp = self._return_paths()
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[tuple[frozenset[str], str], tuple[RenderedIssue, Composer]] = {}
@@ -72,6 +72,28 @@ class Personalizer:
             cached = (rendered, Composer(self.config, rendered))
             self._audiences[key] = cached
         return cached
+
+    def check(self, subscribers: Iterable[Subscriber]) -> None:
+        """Render the issue for every audience among `subscribers`, and the web version:
+        a template error is raised here, before a send writes anything."""
+        for subscriber in subscribers:
+            self.audience(subscriber)
+        self.web_version()
+
+    def keep_secret(self) -> None:
+        """For a real send, once every check passed: the unsubscribe key of the folder,
+        created if there is none yet (the only write this class makes)."""
+        self.secret = self._unsubscribe.load_secret(self.config)
+        self._tokens = self._unsubscribe.Tokens(self.secret, self.config.list_id)
+        self._verp = self._return_paths()
+
+    def _return_paths(self) -> Verp | None:
+        """The signed envelope senders (VERP) of this key, unless `bounces.verp` is off."""
+        if not self.config.bounces.verp:
+            return None
+        from newsletter.bounces.verp import Verp
+
+        return Verp(self.secret, self.config.list_id, self.config.bounce_address)
 
     def has_content(self, subscriber: Subscriber) -> bool:
         """False when the subscriber's topics match no section of this issue."""

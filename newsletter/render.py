@@ -11,7 +11,7 @@ import html
 import re
 import textwrap
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -186,6 +186,31 @@ def image_size(image: Image, column: int = COLUMN) -> tuple[int, int | None]:
     return width, height
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A folder of templates whose files must be UTF-8: one that is not is a TemplateError
+    at its line, not a UnicodeDecodeError from deep inside Jinja."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            line = error.object[: error.start].count(b"\n") + 1
+            path = next(
+                (
+                    Path(root, *template.split("/"))
+                    for root in self.searchpath
+                    if Path(root, *template.split("/")).is_file()
+                ),
+                Path(template),
+            )
+            raise TemplateError(
+                f"{path}:{line}: not UTF-8 text (byte {error.object[error.start]:#04x}); "
+                "save the template as UTF-8"
+            ) from None
+
+
 class Renderer:
     """Loads the templates once (the folder's own first, then the packaged defaults)."""
 
@@ -193,8 +218,8 @@ class Renderer:
         self.config = config
         loaders: list[jinja2.BaseLoader] = []
         if templates_dir is not None and templates_dir.is_dir():
-            loaders.append(jinja2.FileSystemLoader(templates_dir))
-        loaders.append(jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
+            loaders.append(_Loader(templates_dir))
+        loaders.append(_Loader(PACKAGE_TEMPLATES))
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=jinja2.select_autoescape(["html.j2", "html"], default=False),
@@ -274,6 +299,13 @@ class Renderer:
             raise TemplateError(
                 f"{where}: {error.message}; check the variable names against the "
                 "packaged templates (newsletter/templates)"
+            ) from None
+        except TemplateError:
+            raise
+        except Exception as error:  # raised by an expression: `{{ 1 // 0 }}`, a bad filter
+            where = _template_line(error, name)
+            raise TemplateError(
+                f"{where}: {type(error).__name__}: {error}; fix the expression on that line"
             ) from None
 
 

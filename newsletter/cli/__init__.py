@@ -108,6 +108,9 @@ def cli(ctx: click.Context, directory: Path | None, config: Path | None, quiet: 
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script and of `python -m newsletter`."""
+    from newsletter import stopping
+
+    stopping.install()
     return cli.main(args=argv, prog_name="newsletter", standalone_mode=True)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from newsletter import stopping
 from newsletter.cli.context import CliContext, handle_errors, pass_cli
 from newsletter.errors import InputError
 
@@ -130,15 +131,31 @@ def send(
         shard=_shard(shard),
     )
     progress = Progress(not cli.quiet)
+    # Until the sending loop takes SIGTERM over, and once it gave it back.
+    stopping.note = "nothing was sent. Run `newsletter send` again"
+
+    def started(report: SendReport) -> None:
+        stopping.note = ""  # from here on, messages go out
+        progress.start(report)
+
     try:
-        report = send_issue(cli.folder(), request, on_start=progress.start, on_result=progress.step)
-    except KeyboardInterrupt:  # Ctrl-C before the sending loop took over the signal
-        click.echo(
-            "Interrupted: every delivery made so far is recorded. "
-            "Run `newsletter send` again to send the rest.",
-            err=True,
+        report = send_issue(
+            cli.folder(),
+            request,
+            on_start=started,
+            on_result=progress.step,
+            on_wait=lambda text: cli.say(f"Waiting: {text}"),
         )
+    except KeyboardInterrupt:  # Ctrl-C outside the sending loop, which handles its own
+        done = (
+            f"every delivery made ({progress.done}) is recorded"
+            if progress.done
+            else "no message was sent"
+        )
+        click.echo(f"Interrupted: {done}. Run `newsletter send` again.", err=True)
         raise SystemExit(1) from None
+    finally:
+        stopping.note = ""
     for line in summary_lines(report):
         cli.say(line)
     if report.exit_code:
@@ -185,11 +202,21 @@ def summary_lines(report: SendReport) -> list[str]:
         lines.append(f"  source problem: {failure}")
     if not report.dry_run:
         lines.append(f"  time:     {report.seconds:.1f} s")
-    if report.interrupted:
+    again = f"Run `newsletter send --date {report.day}` again to send the rest."
+    if report.abandoned:
         lines.append(
-            f"Interrupted: every delivery so far is recorded. Run `newsletter send --date {report.day}` "
-            "again to send the rest."
+            f"Stopped at once: the messages on their way (up to {report.connections}, one per "
+            "connection) were not recorded, so any of them the server took will be sent again. "
+            + again
         )
-    elif not report.dry_run and not report.test and report.recipients == 0 and report.already:
-        lines.append("Nothing left to send: every active subscriber already has this issue.")
+    elif report.interrupted:
+        lines.append(f"Interrupted: every delivery so far is recorded. {again}")
+    elif not report.dry_run and not report.test and report.recipients == 0:
+        if report.held:
+            lines.append(
+                f"Nothing sent: the {report.held} not yet served were refused permanently "
+                "before. Correct them, or pass --retry-failed to try them again."
+            )
+        elif report.already:
+            lines.append("Nothing left to send: every active subscriber already has this issue.")
     return lines

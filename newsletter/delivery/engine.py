@@ -143,6 +143,7 @@ class Engine:
         recorder: Recorder | None,
         on_result: Callable[[Record], None] = lambda r: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_wait: Callable[[str], None] = lambda text: None,
     ) -> None:
         self.transports = transports
         self.bucket = TokenBucket(rate)
@@ -150,6 +151,8 @@ class Engine:
         self.backoff_base = backoff_base
         self.recorder = recorder
         self.on_result = on_result
+        self.on_wait = on_wait  # told, once per attempt, while the server cannot be reached
+        self.said = 0  # the last attempt on_wait was told about
         self.clock = clock
         self.tally = Tally()
         self.stop = asyncio.Event()
@@ -304,6 +307,12 @@ class Engine:
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
             if not self.stop.is_set():
                 delay = backoff(attempts, self.backoff_base, rng=self.rng)
+                if outcome.unreachable and attempts > self.said:
+                    self.said = attempts
+                    self.on_wait(
+                        f"cannot reach the SMTP server ({outcome.text}); trying again in "
+                        f"{delay:.1f} s (attempt {attempts + 1} of {self.retries + 1})"
+                    )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), delay)
             if self.fatal is not None:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from newsletter.errors import DeliveryError
+from newsletter.errors import (
+    DeliveryError,
+    LedgerDamagedError,
+    NewsletterError,
+    StateLostError,
+    cannot_write,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS issues (
@@ -73,10 +79,52 @@ class Record:
 
 def unwritable(path: Path, why: object) -> DeliveryError:
     """The error that stops a run whose delivery records cannot be written to `path`."""
+    from newsletter.errors import write_advice
+
+    error = why if isinstance(why, BaseException) else Exception(why)
+    advice = write_advice(error, path)
     return DeliveryError(
-        f"cannot write the ledger {path}: {why}. The run stopped; messages accepted since "
-        "the last record may be sent again by the next run. Free disk space or fix the "
-        "file's permissions, then run `newsletter send` again."
+        f"cannot write the ledger {path}: {why}; {advice}. The run stopped; messages "
+        "accepted since the last record may be sent again by the next run. Then run "
+        "`newsletter send` again."
+    )
+
+
+def damaged(path: Path, error: sqlite3.Error) -> LedgerDamagedError:
+    """The error for a ledger SQLite cannot read: not a database, or truncated."""
+    return LedgerDamagedError(
+        f"{path}: not a readable send ledger ({error}); the file is damaged or is not a "
+        "ledger. Nothing was sent and nothing changed. Restore it from a backup, or move it "
+        f"aside (`mv {path} {path}.damaged`) to start the record afresh: the issues it "
+        "recorded would then be sent again."
+    )
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is not a database or is corrupt (not a passing fault)."""
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
+def _fault(path: Path, error: sqlite3.Error | OSError) -> NewsletterError:
+    if isinstance(error, sqlite3.Error) and is_damage(error):
+        return damaged(path, error)
+    return cannot_write(path, error, "Nothing was sent.")
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of `path`; None when it is gone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def lost(path: Path) -> StateLostError:
+    return StateLostError(
+        f"the ledger {path} was removed or replaced while this send was running (was "
+        f"{path.parent} deleted?). The run stopped: what it delivered is no longer on "
+        "record, so the next send sends the issue to everyone again."
     )
 
 
@@ -131,18 +179,36 @@ class Ledger:
                 wal = path.with_name(path.name + "-wal")
                 flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
                 uri = f"{path.absolute().as_uri()}?{flags}"
-                self.db: sqlite3.Connection | None = sqlite3.connect(
-                    uri, uri=True, check_same_thread=False
-                )
+                try:
+                    self.db: sqlite3.Connection | None = sqlite3.connect(
+                        uri, uri=True, check_same_thread=False
+                    )
+                except sqlite3.Error as error:
+                    raise damaged(path, error) from error
             else:
                 self.db = None
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+            # Writes nothing, but fails now rather than at the first record if it cannot.
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("ROLLBACK")
+        except (sqlite3.Error, OSError) as error:
+            raise _fault(path, error) from error
+        self.identity = identity(path)
+
+    def check(self) -> None:
+        """Raise StateLostError if the file was removed or replaced since it was opened
+        (a record written now would go to a file nobody reads)."""
+        if self.readonly or self.db is None:
+            return
+        if identity(self.path) != self.identity:
+            raise lost(self.path)
 
     def close(self) -> None:
         if self.db is not None:
@@ -156,7 +222,12 @@ class Ledger:
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return []
-            raise
+            # Only reading: whatever SQLite cannot read there is no ledger it can use.
+            raise (
+                damaged(self.path, error) if self.readonly else _fault(self.path, error)
+            ) from error
+        except sqlite3.DatabaseError as error:
+            raise _fault(self.path, error) from error
 
     def issue_number(self, day: date) -> int | None:
         rows = self._rows("SELECT number FROM issues WHERE date = ?", day.isoformat())

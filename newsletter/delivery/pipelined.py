@@ -119,6 +119,8 @@ class PipelinedTransport:
         except ReplyError as error:
             return sort_refusal(error.stage, error.code, f"{error.text} (server {where})")
         except ssl.SSLError as error:
+            if target.security == "tls" and error.reason in _NOT_TLS:
+                return Outcome(Verdict.FATAL, None, _not_tls(target))
             return Outcome(Verdict.FATAL, None, f"TLS failed with {where}: {error}")
         except TlsUnavailable as error:
             return Outcome(Verdict.FATAL, None, f"TLS impossible with {where}: {error}")
@@ -141,6 +143,29 @@ class PipelinedTransport:
                 await client.quit()
             except (SmtpError, OSError):
                 client.close()
+
+
+# What OpenSSL says when the other side answers a TLS handshake with something else,
+# such as an SMTP greeting in plain text.
+_NOT_TLS = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "UNKNOWN_PROTOCOL",
+        "RECORD_LAYER_FAILURE",
+        "PACKET_LENGTH_TOO_LONG",
+        "HTTP_REQUEST",
+    }
+)
+
+
+def _not_tls(target: SmtpTarget) -> str:
+    user = f"{target.username}@" if target.username else ""
+    host = f"{target.host}:{target.port}"
+    return (
+        f"{host} does not speak TLS (smtps:// starts with a TLS handshake; this port answered "
+        f"in plain text): use smtp+starttls://{user}{host} if it offers STARTTLS, or "
+        f"smtp://{user}{host} if it is a local relay that needs no encryption"
+    )
 
 
 def _describe(error: BaseException) -> str:

@@ -17,7 +17,7 @@ only once the child says the previous record is durable, as with the commit on t
 The protocol, over the child's stdin and stdout: `ok 0` out once the ledger is open;
 in, one line per hand-over, a JSON array of the rows of that turn of the loop; after
 each transaction `ok N` out, N the rows committed so far, or `error TEXT` and the child
-ends.
+ends (`lost` when the ledger file was removed or replaced since it was opened).
 At the end of its input (the sender finished, or was killed) the child commits the
 complete lines it holds and exits.
 """
@@ -35,8 +35,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from newsletter.delivery.ledger import Ledger, Record, row, unwritable
-from newsletter.errors import DeliveryError
+from newsletter.delivery.ledger import Ledger, Record, identity, lost, row, unwritable
+from newsletter.errors import DeliveryError, NewsletterError
 
 
 class WriterNotStarted(DeliveryError):
@@ -120,16 +120,18 @@ class LedgerWriter:
                     if not future.done():
                         future.set_result(None)
                 continue
-            if line.startswith(b"error "):
+            if line.startswith(b"lost"):
+                self._fail("", lost(self.path))
+            elif line.startswith(b"error "):
                 self._fail(line[6:].decode("utf-8", "replace").strip())
             elif not self.closing or self.waiting:
                 code = await self.process.wait()
                 self._fail(f"the process writing it ended (exit status {code})")
             return
 
-    def _fail(self, why: str) -> None:
+    def _fail(self, why: str, error: DeliveryError | None = None) -> None:
         if self.failure is None:
-            self.failure = unwritable(self.path, why)
+            self.failure = error or unwritable(self.path, why)
         while self.waiting:
             _, future = self.waiting.popleft()
             if not future.done():
@@ -156,10 +158,11 @@ def serve(path: Path, source: int = 0, sink: int = 1) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         ledger = Ledger(path)
-    except (sqlite3.Error, OSError) as error:
+    except (sqlite3.Error, OSError, NewsletterError) as error:
         _tell(sink, f"error {error}\n".encode())
         return 1
     _tell(sink, b"ok 0\n")  # ready
+    opened = identity(path)
     committed, pending = 0, b""
     try:
         while True:
@@ -167,6 +170,9 @@ def serve(path: Path, source: int = 0, sink: int = 1) -> int:
             *lines, pending = (pending + chunk).split(b"\n")
             if lines:
                 rows = [row for line in lines for row in json.loads(line)]
+                if identity(path) != opened:  # removed or replaced: nobody would read them
+                    _tell(sink, b"lost\n")
+                    return 1
                 ledger.write_rows(rows)
                 committed += len(rows)
                 _tell(sink, b"ok %d\n" % committed)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from newsletter.errors import LockedError
+from newsletter.errors import LockedError, cannot_write
 
 LOCK_TIMEOUT = 30.0  # seconds; an edit holds the lock for well under one
 
@@ -34,11 +34,13 @@ def locked(
     lock = FileLock(str(where), timeout=timeout)
     try:
         lock.acquire()
-    except Timeout:
+    except Timeout:  # an OSError too: first
         raise LockedError(
             f"{path}: another process has been editing it for {timeout:g} s (lock file "
             f"{where}); try again, or delete the lock file if no newsletter command is running"
         ) from None
+    except OSError as error:
+        raise cannot_write(where, error, "Nothing was changed.") from error
     try:
         yield
     finally:
@@ -55,7 +57,10 @@ def write_atomic(path: Path, text: str) -> None:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise cannot_write(target, error, "The file was not changed.") from error
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
@@ -63,9 +68,11 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        if isinstance(error, OSError):
+            raise cannot_write(target, error, "The file was not changed.") from error
         raise
     _fsync_dir(target.parent)
 

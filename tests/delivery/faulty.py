@@ -48,8 +48,8 @@ class Fault:
     """What goes wrong for one recipient.
 
     `at`: "rcpt" (answer the RCPT command) or "data" (after the message was received).
-    `action`: "reply" with `reply`, "drop" the connection without answering, or "stall"
-    for `seconds` and then go on normally. `times`: the first N attempts only (None: always).
+    `action`: "reply" with `reply`, "drop" the connection without answering, "stall"
+    for `seconds` and then go on normally, or "hold" until the handler's `gate` is set. `times`: the first N attempts only (None: always).
     """
 
     at: str
@@ -85,6 +85,7 @@ class FaultyHandler:
     current: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    gate: threading.Event = field(default_factory=threading.Event)  # opens "hold" faults
 
     def rule(self, recipient: str, fault: Fault) -> None:
         self.faults[recipient] = fault
@@ -125,6 +126,10 @@ class FaultyHandler:
         """The answer to give instead of the normal one, or None to go on normally."""
         if fault.action == "stall":
             await asyncio.sleep(fault.seconds)
+            return None
+        if fault.action == "hold":
+            while not self.gate.is_set():
+                await asyncio.sleep(0.01)
             return None
         if fault.action == "drop":
             assert server.transport is not None
