@@ -69,6 +69,8 @@ class DigestSettings:
     summary_sentences: int = 3
     subject: str | None = None  # a template such as "{name} #{number}: {top}"
     subjects: dict[str, str] = field(default_factory=dict)  # per-date overrides
+    weekly_day: str = "friday"  # the day of the weekly edition
+    weekly_subject: str = "{name} weekly #{number}: {top}{more}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,16 @@ class SendingSettings:
 class UnsubscribeSettings:
     mailto: str | None = None
     secret_file: str | None = None  # a path outside git; NEWSLETTER_SECRET wins
+
+
+@dataclass(frozen=True)
+class SignupSettings:
+    """`signup:`: the double opt-in of `newsletter serve`'s /subscribe."""
+
+    expiry_days: float = 7.0  # a confirmation link works this long; then the entry goes
+    per_address_per_day: int = 3  # confirmation messages to one address
+    per_client_per_hour: int = 10  # signups from one client address
+    welcome: bool = True  # a welcome message once confirmed
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ class Config:
     fixed_list_id: str | None = None
     sender_id: str | None = None  # `feedback_id: {sender_id: …}`, the last Feedback-ID field
     brand: Brand = field(default_factory=Brand)
+    signup: SignupSettings = field(default_factory=SignupSettings)
 
     @property
     def root(self) -> Path:
@@ -436,8 +449,21 @@ class _Reader:
             "summary_sentences": self.number(int, 1),
             "subject": self.string,
             "subjects": self.string_map,
+            "weekly_day": self.weekday,
+            "weekly_subject": self.string,
         }
         return DigestSettings(**self.fields(node, spec, set()))
+
+    def weekday(self, node: yaml.Node) -> Any:
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        value = self.string(node)
+        if value is _INVALID:
+            return value
+        if str(value).lower() not in days:
+            return self.fail(
+                node, f"`{value}` is not a day of the week; write one of {', '.join(days)}"
+            )
+        return str(value).lower()
 
     def sending(self, node: yaml.Node) -> Any:
         spec = {
@@ -482,6 +508,15 @@ class _Reader:
     def unsubscribe(self, node: yaml.Node) -> Any:
         spec = {"mailto": self.address, "secret_file": self.string}
         return UnsubscribeSettings(**self.fields(node, spec, set()))
+
+    def signup(self, node: yaml.Node) -> Any:
+        spec = {
+            "expiry_days": self.number(float, 0.01),
+            "per_address_per_day": self.number(int, 1),
+            "per_client_per_hour": self.number(int, 1),
+            "welcome": self.boolean,
+        }
+        return SignupSettings(**self.fields(node, spec, set()))
 
     def dkim(self, node: yaml.Node) -> Any:
         """One key, or a list of keys (say rsa-sha256 and ed25519-sha256 side by side)."""
@@ -638,6 +673,7 @@ def load_config(path: Path) -> Config:
         "list_id": reader.list_id,
         "feedback_id": reader.feedback_id,
         "brand": reader.brand,
+        "signup": reader.signup,
     }
     values = reader.fields(node, spec, {"name", "sender", "site_url"})
     if reader.problems:

@@ -52,18 +52,28 @@ def load_issue(
     now: datetime | None = None,
     *,
     summarize_more: bool = True,
+    edition: str = "daily",
 ) -> Issue:
     """Read the config and every source, and build the issue of the date. Writes nothing.
 
     `summarize_more=False` leaves the items linked as more without a summary (see
     `build_digest`): for the email and the outline, which show them by title.
+    `edition="weekly"`: the weekly edition of the date (see `newsletter.weekly`), whose
+    `folder` keeps its own state.
     """
+    from newsletter.weekly import WEEKLY, edition_folder, select_week, weekly_config
+
+    folder = edition_folder(folder, edition)
     config = load_config(folder.config_path)
     current = (now or datetime.now(config.timezone)).astimezone(config.timezone)
     day = resolve_date(day_text, current)
     gathered = gather(config, current)
     history = read_history(folder.state_dir, day)
-    chosen = select(gathered.articles, day, history, config.timezone, current)
+    if edition == WEEKLY:
+        config = weekly_config(config)
+        chosen = select_week(gathered.articles, day, history, config.timezone, current)
+    else:
+        chosen = select(gathered.articles, day, history, config.timezone, current)
     digest = build_digest(
         chosen, config, day, history.number, gathered.failures, summarize_more=summarize_more
     )

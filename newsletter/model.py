@@ -116,11 +116,17 @@ class Status(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
     COMPLAINED = "complained"  # reported a message as spam: unsubscribed, and why
+    PENDING = "pending"  # signed up, not confirmed yet: receives nothing but the confirmation
 
 
 class Format(enum.StrEnum):
     HTML = "html"
     TEXT = "text"
+
+
+class Frequency(enum.StrEnum):
+    DAILY = "daily"  # every issue
+    WEEKLY = "weekly"  # only the weekly edition, on `digest.weekly_day`
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -138,6 +144,7 @@ class Subscriber:
     format: Format = Format.HTML
     joined: date | None = None
     fields: Mapping[str, Any] = field(default_factory=_frozen)
+    frequency: Frequency = Frequency.DAILY
 
     @property
     def active(self) -> bool:

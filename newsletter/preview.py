@@ -128,16 +128,18 @@ class Previews:
         )
 
 
-def load_previews(folder: Folder, day: str | None) -> Previews:
+def load_previews(folder: Folder, day: str | None, edition: str = "daily") -> Previews:
     """Read the config, the sources, the subscribers and the templates. Writes nothing."""
     from newsletter.subscribers import load as load_subscribers
 
-    issue = load_issue(folder, day)
+    issue = load_issue(folder, day, edition=edition)
     subscribers = load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)
     renderer = Renderer(issue.config, folder.templates_dir)
     personalizer = Personalizer(issue.config, renderer, issue.digest, for_editor=True)
     return Previews(issue, subscribers, personalizer)
 
 
-def make_preview(folder: Folder, day: str | None, address: str | None) -> Preview:
-    return load_previews(folder, day).of(address)
+def make_preview(
+    folder: Folder, day: str | None, address: str | None, edition: str = "daily"
+) -> Preview:
+    return load_previews(folder, day, edition).of(address)

@@ -61,6 +61,7 @@ class SendRequest:
     retry_failed: bool = False
     allow_empty: bool = False
     shard: tuple[int, int] | None = None
+    edition: str = "daily"  # or "weekly": the edition for readers with `frequency: weekly`
 
 
 @dataclass
@@ -82,6 +83,7 @@ class SendReport:
     source_failures: tuple[str, ...] = ()
     target: str = ""
     warnings: list[str] = field(default_factory=list)
+    edition: str = "daily"
 
     @property
     def exit_code(self) -> int:
@@ -146,11 +148,16 @@ def send_issue(
     from newsletter.lock import run_lock
     from newsletter.personal import Personalizer
     from newsletter.render import Renderer
-    from newsletter.subscribers import load as load_subscribers
+    from newsletter.subscribers.journal import current, expire_pending, is_expired
+    from newsletter.weekly import journal_dir
 
-    issue = load_issue(folder, request.date)
+    issue = load_issue(folder, request.date, edition=request.edition)
+    folder = issue.folder  # the edition's: its own ledger, archive and lock
     config = issue.config
-    subscribers = load_subscribers(folder.subscribers_path, smtputf8=config.sending.smtputf8)
+    # The list as it stands: the file and every change the web side recorded since.
+    subscribers = current(
+        folder.subscribers_path, journal_dir(folder), smtputf8=config.sending.smtputf8
+    )
     # Checked in a dry run too, when one is given: the dry run says what the real one would.
     targets = smtp_targets(config, request.smtp_url) if _has_url(config, request) else []
     if not request.dry_run and not targets:
@@ -177,6 +184,7 @@ def send_issue(
         request.dry_run,
         bool(request.to),
         source_failures=tuple(str(f) for f in digest.failures),
+        edition=request.edition,
         warnings=[str(n) for n in issue.notes if n.warning],
         target=", ".join(map(str, targets)) if not request.dry_run else "nowhere (dry run)",
     )
@@ -200,6 +208,19 @@ def send_issue(
             raise cannot_write(
                 error.filename or folder.state_dir, error, "Nothing was sent."
             ) from error
+        if not request.to and any(is_expired(s, config.signup.expiry_days) for s in subscribers):
+            dropped = expire_pending(
+                folder.subscribers_path,
+                journal_dir(folder),
+                config.signup.expiry_days,
+                datetime.now(UTC),
+                lock_path=folder.subscribers_lock_path,
+            )
+            if dropped:
+                report.warnings.append(
+                    f"dropped {len(dropped)} signup(s) not confirmed within "
+                    f"{config.signup.expiry_days:g} days from {folder.subscribers_path.name}"
+                )
         ledger = Ledger(ledger_path(folder.state_dir, request.shard))
         try:
             watch = _Watch(lock, ledger)
@@ -543,9 +564,13 @@ def _recipients(
 ) -> list[Subscriber]:
     delivered = ledger.emails_in(day, [State.DELIVERED]) if ledger else set()
     held = set() if request.retry_failed or not ledger else ledger.emails_in(day, [State.FAILED])
+    from newsletter.weekly import reads
+
     out = []
     for subscriber in subscribers:
         if not subscriber.active or not shard_of(subscriber.email, request.shard):
+            continue
+        if not reads(subscriber, request.edition):
             continue
         if subscriber.email in delivered:
             report.already += 1

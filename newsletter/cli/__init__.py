@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "serve": "newsletter.cli.serve:serve",
     "dkim": "newsletter.cli.dkim:dkim",
     "bounces": "newsletter.cli.bounces:bounces",
+    "form": "newsletter.cli.form:form",
 }
 
 HELP_LINES: dict[str, str] = {
@@ -37,9 +38,10 @@ HELP_LINES: dict[str, str] = {
     "status": "What was sent, failed, is pending, bounced or complained about.",
     "subscribers": "List, edit and check subscribers.yaml.",
     "sink": "Run a local SMTP server that stores every message it receives.",
-    "serve": "Run the web side: one-click unsubscribe and the issue archive.",
+    "serve": "Run the web side: unsubscribe, signup, preferences and the archive.",
     "dkim": "DKIM keys: generate a key pair and print the DNS record.",
     "bounces": "Read bounces and complaints back into subscribers.yaml.",
+    "form": "Print an HTML signup form to paste into a website.",
 }
 
 

@@ -14,9 +14,16 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--edition",
+    type=click.Choice(["daily", "weekly"]),
+    default="daily",
+    show_default=True,
+    help="The weekly edition is for readers with `frequency: weekly`.",
+)
 @pass_cli
 @handle_errors
-def build(cli: CliContext, day: str | None, fmt: str) -> None:
+def build(cli: CliContext, day: str | None, fmt: str, edition: str) -> None:
     """Build the day's issue from the sources and print it. Changes nothing.
 
     Exits 1 when a source could not be read (the issue is built from the rest).
@@ -24,6 +31,7 @@ def build(cli: CliContext, day: str | None, fmt: str) -> None:
     \b
     Example:
         newsletter build --date today --format json | jq '.items[].title'
+        newsletter build --edition weekly
     """
     from newsletter.issue import load_issue
     from newsletter.outline import digest_data, digest_outline
@@ -31,7 +39,7 @@ def build(cli: CliContext, day: str | None, fmt: str) -> None:
 
     folder = cli.folder()
     # The outline lists the stories linked as more by title: only JSON shows their summaries.
-    issue = load_issue(folder, day, summarize_more=fmt == "json")
+    issue = load_issue(folder, day, summarize_more=fmt == "json", edition=edition)
     # A broken subscriber list is caught here, before anything else.
     load_subscribers(folder.subscribers_path, smtputf8=issue.config.sending.smtputf8)
     digest = issue.digest

@@ -51,6 +51,13 @@ from newsletter.cli.context import CliContext, handle_errors, listen_options, pa
 @click.option(
     "--dark", is_flag=True, help="Show the dark colour scheme, as a phone in dark mode would."
 )
+@click.option(
+    "--edition",
+    type=click.Choice(["daily", "weekly"]),
+    default="daily",
+    show_default=True,
+    help="The weekly edition is for readers with `frequency: weekly`.",
+)
 @pass_cli
 @handle_errors
 def preview(
@@ -66,6 +73,7 @@ def preview(
     width: int,
     height: int | None,
     dark: bool,
+    edition: str,
 ) -> None:
     """Render exactly what a subscriber would get. Sends and records nothing.
 
@@ -76,6 +84,7 @@ def preview(
         newsletter preview --subscriber ada@example.com --open
         newsletter preview --serve
         newsletter preview --screenshot phone.png --width 375 --dark
+        newsletter preview --edition weekly --format text
     Then a test send to yourself: newsletter send --to you@example.com
     """
     if serve and (screenshot or fmt in ("eml", "json")):
@@ -86,13 +95,15 @@ def preview(
         raise click.UsageError(
             "--screenshot pictures the html or text copy; drop --format eml/json"
         )
+    if serve and edition != "daily":
+        raise click.UsageError("--serve shows the daily issue; drop --edition")
     if serve:
         _serve(cli, day, subscriber, fmt, host, port, width, dark, open_browser)
         return
 
     from newsletter.preview import make_preview
 
-    shown = make_preview(cli.folder(), day, subscriber)
+    shown = make_preview(cli.folder(), day, subscriber, edition)
     for source_note in shown.issue.notes:
         cli.say(f"{'Warning' if source_note.warning else 'Note'}: {source_note}")
     for failure in shown.issue.digest.failures:

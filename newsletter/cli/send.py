@@ -16,6 +16,7 @@ from newsletter.errors import InputError
 # `newsletter send --help` answers without it.
 if TYPE_CHECKING:
     from newsletter.delivery.ledger import Record
+    from newsletter.folder import Folder
     from newsletter.send import SendReport
 
 
@@ -92,6 +93,12 @@ class Progress:
 @click.option(
     "--shard", metavar="K/N", help="Send only to shard K of N of the list (its own ledger)."
 )
+@click.option(
+    "--edition",
+    type=click.Choice(["daily", "weekly"]),
+    help="Only this edition (default: the daily one, and on digest.weekly_day the weekly "
+    "one too, each to its readers).",
+)
 @pass_cli
 @handle_errors
 def send(
@@ -105,9 +112,12 @@ def send(
     retry_failed: bool,
     allow_empty: bool,
     shard: str | None,
+    edition: str | None,
 ) -> None:
     """Send the day's issue to every active subscriber, one personal message each.
 
+    Readers with `frequency: weekly` get the weekly edition instead, on the config's
+    `digest.weekly_day`: that day, a send sends both editions, each to its readers.
     Safe to run again: recipients already delivered are skipped, so a second run
     sends only what the first could not. Ctrl-C stops cleanly; run again to resume.
 
@@ -115,8 +125,11 @@ def send(
     Example:
         newsletter send --dry-run
         newsletter send --to me@example.com
+        newsletter send --edition weekly --to me@example.com
         NEWSLETTER_SMTP_URL=smtp://127.0.0.1:2525 newsletter send --date today
     """
+    import dataclasses
+
     from newsletter.send import SendRequest, send_issue
 
     request = SendRequest(
@@ -130,36 +143,56 @@ def send(
         allow_empty=allow_empty,
         shard=_shard(shard),
     )
-    progress = Progress(not cli.quiet)
-    # Until the sending loop takes SIGTERM over, and once it gave it back.
-    stopping.note = "nothing was sent. Run `newsletter send` again"
+    folder = cli.folder()
+    editions = [edition] if edition else _editions(folder, day, bool(to))
+    worst = 0
+    for one in editions:
+        progress = Progress(not cli.quiet)
+        # Until the sending loop takes SIGTERM over, and once it gave it back.
+        stopping.note = "nothing was sent. Run `newsletter send` again"
 
-    def started(report: SendReport) -> None:
-        stopping.note = ""  # from here on, messages go out
-        progress.start(report)
+        def started(report: SendReport, progress: Progress = progress) -> None:
+            stopping.note = ""  # from here on, messages go out
+            progress.start(report)
 
-    try:
-        report = send_issue(
-            cli.folder(),
-            request,
-            on_start=started,
-            on_result=progress.step,
-            on_wait=lambda text: cli.say(f"Waiting: {text}"),
-        )
-    except KeyboardInterrupt:  # Ctrl-C outside the sending loop, which handles its own
-        done = (
-            f"every delivery made ({progress.done}) is recorded"
-            if progress.done
-            else "no message was sent"
-        )
-        click.echo(f"Interrupted: {done}. Run `newsletter send` again.", err=True)
-        raise SystemExit(1) from None
-    finally:
-        stopping.note = ""
-    for line in summary_lines(report):
-        cli.say(line)
-    if report.exit_code:
-        raise SystemExit(report.exit_code)
+        try:
+            report = send_issue(
+                folder,
+                dataclasses.replace(request, edition=one),
+                on_start=started,
+                on_result=progress.step,
+                on_wait=lambda text: cli.say(f"Waiting: {text}"),
+            )
+        except KeyboardInterrupt:  # Ctrl-C outside the sending loop, which handles its own
+            done = (
+                f"every delivery made ({progress.done}) is recorded"
+                if progress.done
+                else "no message was sent"
+            )
+            click.echo(f"Interrupted: {done}. Run `newsletter send` again.", err=True)
+            raise SystemExit(1) from None
+        finally:
+            stopping.note = ""
+        for line in summary_lines(report):
+            cli.say(line)
+        worst = max(worst, report.exit_code)
+        if report.interrupted:
+            break
+    if worst:
+        raise SystemExit(worst)
+
+
+def _editions(folder: Folder, day: str | None, test: bool) -> list[str]:
+    """The daily edition, and the weekly one too on the weekly day (not for a test send)."""
+    from datetime import datetime
+
+    from newsletter.config import load_config
+    from newsletter.issue import resolve_date
+    from newsletter.weekly import is_weekly_day
+
+    config = load_config(folder.config_path)
+    when = resolve_date(day, datetime.now(config.timezone))
+    return ["daily", "weekly"] if not test and is_weekly_day(config, when) else ["daily"]
 
 
 def summary_lines(report: SendReport) -> list[str]:
@@ -167,7 +200,8 @@ def summary_lines(report: SendReport) -> list[str]:
 
     t = report.tally
     what = "Would send" if report.dry_run else ("Test send" if report.test else "Sent")
-    head = f"{what} issue {report.number} of {report.day.isoformat()}: “{report.subject}”"
+    kind = "weekly edition" if report.edition == "weekly" else "issue"
+    head = f"{what} {kind} {report.number} of {report.day.isoformat()}: “{report.subject}”"
     lines = [head]
     if report.dry_run:
         lines.append(f"  would send: {report.recipients} (rendered and checked, nothing sent)")

@@ -21,8 +21,8 @@ from newsletter.cli.context import CliContext, handle_errors, listen_options, pa
 @pass_cli
 @handle_errors
 def serve(cli: CliContext, host: str, port: int, forwarded_allow_ips: str | None) -> None:
-    """Run the web side: one-click unsubscribe (RFC 8058), preferences, the issue archive
-    and its Atom feed.
+    """Run the web side: one-click unsubscribe (RFC 8058), preferences, signup with
+    double opt-in (/subscribe, /confirm/TOKEN), the issue archive and its Atom feed.
 
     Put it behind a TLS reverse proxy that answers at the config's site_url; see
     docs/deploying.md. Stop it with Ctrl-C or SIGTERM.
@@ -55,6 +55,7 @@ def serve(cli: CliContext, host: str, port: int, forwarded_allow_ips: str | None
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        app.state.changes.fold_now()  # every change of the last moments into the file
     cli.say("Stopped.")
 
 

@@ -14,9 +14,18 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 @click.option("--date", "day", metavar="D", help="YYYY-MM-DD, today (default) or yesterday.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--shard", metavar="K/N", help="Read the ledger of shard K of N.")
+@click.option(
+    "--edition",
+    type=click.Choice(["daily", "weekly"]),
+    default="daily",
+    show_default=True,
+    help="The weekly edition is for readers with `frequency: weekly`.",
+)
 @pass_cli
 @handle_errors
-def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -> None:
+def status(
+    cli: CliContext, day: str | None, as_json: bool, shard: str | None, edition: str
+) -> None:
     """What was sent, failed, or is pending for an issue, and what came back: bounced,
     soft-bounced and complaints (read by `newsletter bounces process`).
 
@@ -26,14 +35,16 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     Example:
         newsletter status --date yesterday
         newsletter status --json | jq .counts
+        newsletter status --edition weekly
     """
     from newsletter.cli.send import _shard
     from newsletter.config import load_config
     from newsletter.delivery.ledger import Ledger, State, ledger_path
     from newsletter.issue import resolve_date
-    from newsletter.subscribers import load as load_subscribers
+    from newsletter.subscribers.journal import current
+    from newsletter.weekly import edition_folder, journal_dir, reads
 
-    folder = cli.folder()
+    folder = edition_folder(cli.folder(), edition)
     config = load_config(folder.config_path)
     the_day = resolve_date(day, datetime.now(config.timezone))
     ledger = Ledger(ledger_path(folder.state_dir, _shard(shard)), readonly=True)
@@ -46,8 +57,10 @@ def status(cli: CliContext, day: str | None, as_json: bool, shard: str | None) -
     wanted = _shard(shard)
     active = {
         s.email
-        for s in load_subscribers(folder.subscribers_path, smtputf8=config.sending.smtputf8)
-        if s.active and shard_of(s.email, wanted)
+        for s in current(
+            folder.subscribers_path, journal_dir(folder), smtputf8=config.sending.smtputf8
+        )
+        if s.active and shard_of(s.email, wanted) and reads(s, edition)
     }
     ledger = Ledger(ledger_path(folder.state_dir, wanted), readonly=True)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +57,10 @@ def list_(cli: CliContext, status: str | None, as_json: bool) -> None:
         newsletter subscribers list --status active
         newsletter subscribers list --json | jq -r '.[].email'
     """
-    from newsletter.subscribers import load
+    from newsletter.subscribers.journal import current
 
     folder = cli.folder()
-    everyone = load(_path(folder), smtputf8=_smtputf8(folder, False))
+    everyone = current(_path(folder), folder.state_dir, smtputf8=_smtputf8(folder, False))
     chosen = [s for s in everyone if status is None or s.status.value == status]
     if as_json:
         click.echo(json.dumps([_as_json(s) for s in chosen], ensure_ascii=False, indent=2))
@@ -133,6 +133,7 @@ def add(
     from newsletter.subscribers import add as add_subscriber
 
     folder = cli.folder()
+    _fold_first(folder)
     added = add_subscriber(
         _path(folder),
         email,
@@ -165,6 +166,7 @@ def remove(cli: CliContext, email: str) -> None:
     from newsletter.subscribers import remove as remove_subscriber
 
     folder = cli.folder()
+    _fold_first(folder)
     path = _path(folder)
     if not remove_subscriber(path, email, lock_path=folder.subscribers_lock_path):
         raise UnknownSubscriberError(
@@ -250,6 +252,7 @@ def _set_status(cli: CliContext, email: str, status: Status) -> None:
     from newsletter.subscribers import set_status
 
     folder = cli.folder()
+    _fold_first(folder)
     changed = set_status(_path(folder), email, status, lock_path=folder.subscribers_lock_path)
     word = "active" if status is Status.ACTIVE else status.value
     cli.say(f"{email} is now {word}." if changed else f"{email} was already {word}.")
@@ -281,6 +284,8 @@ def import_(
     from newsletter.subscribers.imports import import_csv
 
     folder = cli.folder()
+    if not dry_run:
+        _fold_first(folder)
     report = import_csv(
         _path(folder),
         csv_file,
@@ -313,30 +318,38 @@ def export(cli: CliContext, as_csv: bool) -> None:
     Example:
         newsletter subscribers export --csv > readers.csv
     """
-    from newsletter.subscribers import load
     from newsletter.subscribers.csvio import write_csv
     from newsletter.subscribers.emit import dump
+    from newsletter.subscribers.journal import current
 
     folder = cli.folder()
-    everyone = load(_path(folder), smtputf8=_smtputf8(folder, False))
+    everyone = current(_path(folder), folder.state_dir, smtputf8=_smtputf8(folder, False))
     click.echo(write_csv(everyone) if as_csv else dump(everyone), nl=False)
 
 
 @subscribers.command()
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Write the web side's recorded changes into the file and drop signups not "
+    "confirmed in time (signup.expiry_days).",
+)
 @_smtputf8_option
 @pass_cli
 @handle_errors
-def validate(cli: CliContext, smtputf8: bool) -> None:
+def validate(cli: CliContext, smtputf8: bool, fix: bool) -> None:
     """Check subscribers.yaml and print every problem as FILE:LINE:COL: message.
 
-    Exit 0 with a count when the file is fine, 2 when it has problems.
+    Exit 0 with a count when the file is fine, 2 when it has problems. Pending signups
+    older than the confirmation link's life are reported; --fix drops them.
 
     \b
     Example:
         newsletter subscribers validate
+        newsletter subscribers validate --fix
     """
-    from newsletter.subscribers import load
     from newsletter.subscribers import validate as check
+    from newsletter.subscribers.journal import current, expire_pending
 
     folder = cli.folder()
     path = _path(folder)
@@ -346,12 +359,40 @@ def validate(cli: CliContext, smtputf8: bool) -> None:
         click.echo(str(problem))
     if problems:
         raise InputError(f"{len(problems)} problem(s) in {path}; fix them and validate again")
-    everyone = load(path, smtputf8=allow)
+    expiry = _expiry_days(folder)
+    dropped = expire_pending(
+        folder.subscribers_path,
+        folder.state_dir,
+        expiry,
+        datetime.now(UTC),
+        lock_path=folder.subscribers_lock_path,
+        dry_run=not fix,
+        smtputf8=allow,
+    )
+    for email in dropped:
+        verb = "dropped" if fix else "expired (pending)"
+        click.echo(f"{path}: {email}: {verb}, not confirmed within {expiry:g} days")
+    everyone = current(path, folder.state_dir, smtputf8=allow)
     counts = {s: sum(1 for x in everyone if x.status is s) for s in Status}
-    # Every status of the first three, the rest (complained) only when someone has it.
+    # active, unsubscribed and bounced always; pending and complained when someone has it.
     shown = [(s, n) for i, (s, n) in enumerate(counts.items()) if n or i < 3]
     detail = ", ".join(f"{n} {s.value}" for s, n in shown)
     click.echo(f"{path}: {len(everyone)} subscribers ({detail}); no problems")
+    if dropped and not fix:
+        cli.say("`newsletter subscribers validate --fix` drops the expired signups.")
+
+
+def _fold_first(folder: Folder) -> None:
+    """Write the changes the web side recorded into the file before editing it, so that
+    this edit comes after them (and wins)."""
+    from newsletter.subscribers.journal import Journal, fold
+
+    journal = Journal.existing(folder.state_dir)
+    if journal is not None:
+        try:
+            fold(folder.subscribers_path, journal, lock_path=folder.subscribers_lock_path)
+        finally:
+            journal.close()
 
 
 def _path(folder: Folder) -> Path:
@@ -361,6 +402,16 @@ def _path(folder: Folder) -> Path:
         return path.relative_to(Path.cwd())
     except ValueError:
         return path
+
+
+def _expiry_days(folder: Folder) -> float:
+    from newsletter.config import SignupSettings, load_config
+    from newsletter.errors import ConfigError
+
+    try:
+        return load_config(folder.config_path).signup.expiry_days
+    except ConfigError:
+        return SignupSettings().expiry_days
 
 
 def _smtputf8(folder: Folder, flag: bool) -> bool:
@@ -394,6 +445,7 @@ def _as_json(s: Subscriber) -> dict[str, Any]:
         "status": s.status.value,
         "topics": sorted(s.topics),
         "format": s.format.value,
+        "frequency": s.frequency.value,
         "joined": s.joined.isoformat() if s.joined else None,
         "fields": {k: iso(v) for k, v in s.fields.items()},
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from newsletter.model import Format, Status, Subscriber
+from newsletter.model import Format, Frequency, Status, Subscriber
 
 _WIDTH = 2**30  # never fold a value onto a second line
 
@@ -22,7 +22,7 @@ def scalar(value: Any, style: str | None = None, *, flow: bool = False) -> str:
     `style` (``'`` or ``"``) keeps a quoted value quoted when it replaces another; `flow`
     says the value goes inside brackets or braces, where `,[]{}` must be quoted too.
     """
-    if isinstance(value, (Status, Format)):
+    if isinstance(value, (Status, Format, Frequency)):
         value = value.value
     if isinstance(value, frozenset):
         value = sorted(value)
@@ -57,6 +57,8 @@ def pairs(subscriber: Subscriber) -> list[tuple[str, Any]]:
         out.append(("topics", subscriber.topics))
     if subscriber.format is not Format.HTML:
         out.append(("format", subscriber.format))
+    if subscriber.frequency is not Frequency.DAILY:
+        out.append(("frequency", subscriber.frequency))
     if subscriber.joined is not None:
         out.append(("joined", subscriber.joined))
     if subscriber.fields:

@@ -10,6 +10,7 @@ walk here and the plain-text reader in `simple` apply the very same rules.
         status: active              # active | unsubscribed | bounced (default active)
         topics: [science, tech]     # section keys; none or [] means every section
         format: text                # html | text (default html)
+        frequency: weekly           # daily | weekly (default daily)
         joined: 2024-01-15          # YYYY-MM-DD
         fields: {city: London}      # custom values for templates
 
@@ -31,13 +32,13 @@ from typing import Any, TypeVar
 import yaml
 
 from newsletter.errors import Problem
-from newsletter.model import Format, Status, Subscriber
+from newsletter.model import Format, Frequency, Status, Subscriber
 from newsletter.subscribers.addresses import address_key, normalize_address
 from newsletter.subscribers.errors import AddressError, InvalidSubscriberError
 from newsletter.subscribers.nodes import position
 from newsletter.suggest import did_you_mean
 
-KEYS = ("email", "name", "status", "topics", "format", "joined", "fields")
+KEYS = ("email", "name", "status", "topics", "format", "joined", "fields", "frequency")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _TAG = "tag:yaml.org,2002:"
@@ -361,6 +362,11 @@ def format_value(tag: str, text: str | None, smtputf8: bool) -> Format:
     return Format(_choice(tag, text, "format", tuple(f.value for f in Format)))
 
 
+def frequency_value(tag: str, text: str | None, smtputf8: bool) -> Frequency:
+    """`frequency`: one of the Frequency values."""
+    return Frequency(_choice(tag, text, "frequency", tuple(f.value for f in Frequency)))
+
+
 def joined_value(tag: str, text: str | None, smtputf8: bool) -> date | None:
     """`joined`: a real date written YYYY-MM-DD (plain or quoted), or nothing."""
     if _empty(tag, text):
@@ -569,6 +575,7 @@ SCALAR_RULES: dict[str, ValueRule] = {
     "format": format_value,
     "joined": joined_value,
     "fields": fields_unmapped,
+    "frequency": frequency_value,
 }
 _CHECKS = {
     "email": _scalar_check(email_value),
@@ -578,4 +585,5 @@ _CHECKS = {
     "format": _scalar_check(format_value),
     "joined": _scalar_check(joined_value),
     "fields": _fields,
+    "frequency": _scalar_check(frequency_value),
 }

@@ -7,17 +7,23 @@ Routes:
                                  scanners follow links)
     POST /unsubscribe/{token}    unsubscribes: RFC 8058 one-click or the page's button;
                                  200, no cookie, no redirect, harmless to repeat
-    GET  /preferences/{token}    resubscribe or unsubscribe
-    POST /preferences/{token}    action=subscribe|unsubscribe
+    GET  /preferences/{token}    the reader's status, name, topics, format and frequency
+    POST /preferences/{token}    action=subscribe|unsubscribe, or action=save with the form
+    GET  /subscribe              the signup form;  POST /subscribe  signs up (double opt-in)
+    GET  /confirm/{token}        a button;  POST /confirm/{token}  confirms the signup
     GET  /archive/               every sent issue;  GET /archive/YYYY-MM-DD  one issue
     GET  /feed.atom              the Atom feed of issues
     GET  /healthz                "ok", for a proxy or a supervisor
     POST /webhooks/{provider}    bounces and complaints from Mailgun, SendGrid, Postmark,
                                  Amazon SES (newsletter.web.webhooks)
 
-A forged, truncated or foreign token gets the same 404 page as any unknown URL, and a
-valid token gets the same pages whatever the address's status: no response tells
-whether an address is subscribed.
+A forged, truncated or foreign token gets the same 404 page as any unknown URL, and the
+unsubscribe pages are the same whatever the address's status. (The preferences page
+shows the holder of the token their own choices.)
+
+Changes are recorded in the folder's journal before the answer and folded into
+subscribers.yaml in batches (see newsletter.web.changes): a request costs the same at
+any list size.
 """
 
 from __future__ import annotations
@@ -41,16 +47,19 @@ from newsletter.config import Config, load_config
 from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
 from newsletter.model import Status
-from newsletter.unsubscribe import load_secret
+from newsletter.unsubscribe import load_secret, lookup_id
 from newsletter.web import archive, webhooks
+from newsletter.web.changes import WebChanges
 from newsletter.web.feed import FEED_ENTRIES, atom_feed
 from newsletter.web.lookup import TokenLookup
 from newsletter.web.middleware import AccessLog, BodyLimit
+from newsletter.web.signup import Signup
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 4096
 TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"  # the signup form's
 log = logging.getLogger(__name__)
 
 # Pages of our own: no script, no framing, forms only to ourselves, no Referer carrying a token.
@@ -78,8 +87,13 @@ _ISSUE_HEADERS = {
 def _read_emails(path: Path) -> list[str]:
     """Every address in the file, including entries with a problem elsewhere in them:
     a typo in one entry must not stop anyone from unsubscribing."""
-    from newsletter.subscribers.parse import read_text, scan_text
+    from newsletter.errors import SubscriberFileError
+    from newsletter.subscribers.parse import load, read_text, scan_text
 
+    try:  # a file without problems: the quick reader
+        return [s.email for s in load(path, smtputf8=True)]
+    except SubscriberFileError:
+        pass
     scan = scan_text(read_text(path), path)
     if scan.problems:
         log.warning("%s has %d problem(s); unsubscribes still work", path, len(scan.problems))
@@ -99,8 +113,12 @@ class _Site:
         self.folder = folder
         self.config = config
         self.lookup = TokenLookup(folder.subscribers_path, secret, config.list_id, _read_emails)
+        self.changes = WebChanges(folder, secret, config.list_id, smtputf8=config.sending.smtputf8)
+        self.signup = Signup(
+            folder, config, secret, self.changes, self.page, self.invalid, self.unavailable
+        )
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
+            loader=jinja2.FileSystemLoader([TEMPLATES, PACKAGE_TEMPLATES]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
@@ -152,20 +170,19 @@ class _Site:
     # token pages
 
     async def subscriber(self, token: str) -> str | None:
-        return await run_in_threadpool(self.lookup.resolve, token)
+        return await run_in_threadpool(self._resolve, token)
+
+    def _resolve(self, token: str) -> str | None:
+        found = self.lookup.resolve(token)
+        if found is None and lookup_id(token) is not None:
+            # A reader who signed up moments ago is in the journal, not yet in the file.
+            found = self.changes.created_index().resolve(token)
+        return found
 
     async def set_status(self, email: str, status: Status) -> None:
-        from newsletter.subscribers import UnknownSubscriberError, set_status
-
-        # An address removed from the file meanwhile already receives nothing.
-        with contextlib.suppress(UnknownSubscriberError):
-            await run_in_threadpool(
-                set_status,
-                self.folder.subscribers_path,
-                email,
-                status,
-                lock_path=self.folder.subscribers_lock_path,
-            )
+        # One journal commit; the file gets it with the next batch. An address removed
+        # from the file meanwhile already receives nothing: the fold passes it by.
+        await self.changes.record(email, {"status": status.value})
 
     async def unsubscribe(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -186,26 +203,79 @@ class _Site:
         return self.page("unsubscribe.html.j2", 200, _TOKEN_HEADERS, done=done, token=token)
 
     async def preferences(self, request: Request) -> Response:
+        """The reader's choices: status, name, topics and format, each saved on POST.
+
+        action=subscribe|unsubscribe is one button each; action=save stores the form."""
         token = request.path_params["token"]
         saved = None
+        form: dict[str, list[str]] = {}
         try:
             if request.method == "POST":
                 await request.body()  # size-checked whatever the content type
-                async with request.form(max_files=0, max_fields=8) as form:
-                    action = form.get("action")
-                if action not in ("subscribe", "unsubscribe"):
-                    return PlainTextResponse("action must be subscribe or unsubscribe\n", 400)
+                async with request.form(max_files=0, max_fields=64) as data:
+                    form = {key: [str(v) for v in data.getlist(key)] for key in data}
+                action = (form.get("action") or [""])[0]
+                if action not in ("subscribe", "unsubscribe", "save"):
+                    return PlainTextResponse("action must be subscribe, unsubscribe or save\n", 400)
                 saved = str(action)
             email = await self.subscriber(token)
             if email is None:
                 return self.invalid()
-            if saved is not None:
+            if saved == "save":
+                values = self._choices(form)
+                if isinstance(values, str):
+                    return await self._preferences_page(email, token, None, 400, values)
+                await self.changes.record(email, values)
+            elif saved is not None:
                 status = Status.ACTIVE if saved == "subscribe" else Status.UNSUBSCRIBED
                 await self.set_status(email, status)
         except NewsletterError:
             log.exception("cannot record a preference")
             return self.unavailable()
-        return self.page("preferences.html.j2", 200, _TOKEN_HEADERS, saved=saved, token=token)
+        return await self._preferences_page(email, token, saved)
+
+    def _choices(self, form: dict[str, list[str]]) -> dict[str, object] | str:
+        """The values of a saved preferences form, or what is wrong with it."""
+        from newsletter.subscribers.schema import text_problem
+
+        unknown = set(form) - {"action", "name", "topics", "format", "frequency"}
+        single = ("name", "format", "frequency")
+        if unknown or any(len(form.get(key, [""])) > 1 for key in single):
+            return "The form was not filled in as expected; nothing was changed."
+        offered = {s.key for s in self.config.sections}
+        topics = sorted(set(form.get("topics", [])))
+        if any(t not in offered for t in topics):
+            return "Please choose topics among those listed; nothing was changed."
+        fmt = (form.get("format") or ["html"])[0]
+        if fmt not in ("html", "text"):
+            return "The format is HTML or plain text; nothing was changed."
+        frequency = (form.get("frequency") or ["daily"])[0]
+        if frequency not in ("daily", "weekly"):
+            return "The frequency is daily or weekly; nothing was changed."
+        name = (form.get("name") or [""])[0].strip()
+        if text_problem(name) or len(name) > 100:
+            return "Please write your name on one line; nothing was changed."
+        return {"name": name or None, "topics": topics, "format": fmt, "frequency": frequency}
+
+    async def _preferences_page(
+        self, email: str, token: str, saved: str | None, status: int = 200, error: str = ""
+    ) -> HTMLResponse:
+        reader = await self.changes.state(email)
+        return self.page(
+            "preferences.html.j2",
+            status,
+            _TOKEN_HEADERS,
+            saved=saved,
+            token=token,
+            error=error,
+            state=reader.status.value if reader else "unsubscribed",
+            reader_name=(reader.name or "") if reader else "",
+            chosen=sorted(reader.topics) if reader else [],
+            format=reader.format.value if reader else "html",
+            frequency=reader.frequency.value if reader else "daily",
+            weekly_day=self.config.digest.weekly_day.capitalize(),
+            sections=[(s.key, s.title) for s in self.config.sections],
+        )
 
     # archive
 
@@ -249,17 +319,22 @@ def create_app(folder: Folder, *, fetch: webhooks.Fetch | None = None) -> Starle
     `fetch` is how the webhooks reach the network (see `newsletter.web.webhooks`)."""
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
+    site.changes.fold_now()  # what a server stopped before its last batch left
+    with contextlib.suppress(NewsletterError):  # an unreadable list: each request says so
+        site.lookup.warm()  # a long list's tokens before the first request, not during it
     routes = [
         Route("/", site.home),
         Route("/healthz", site.health),
         Route("/unsubscribe/{token}", site.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences/{token}", site.preferences, methods=["GET", "POST"]),
+        Route("/subscribe", site.signup.subscribe, methods=["GET", "POST"]),
+        Route("/confirm/{token}", site.signup.confirm, methods=["GET", "POST"]),
         Route("/archive/", site.archive_index),
         Route("/archive/{day}", site.archive_issue),
         Route("/feed.atom", site.feed),
         *webhooks.routes(folder, config, fetch),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLog),
@@ -271,3 +346,5 @@ def create_app(folder: Folder, *, fetch: webhooks.Fetch | None = None) -> Starle
         ],
         exception_handlers={HTTPException: site.http_error},
     )
+    app.state.changes = site.changes  # `serve` folds what is left when it stops
+    return app

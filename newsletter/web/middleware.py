@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["AccessLog", "BodyLimit", "redact"]
 
 access_log = logging.getLogger("newsletter.web.access")
-_TOKEN_PATH = re.compile(r"^(/(?:unsubscribe|preferences)/)([^/?]{0,6})[^/?]*")
+_TOKEN_PATH = re.compile(r"^(/(?:unsubscribe|preferences|confirm)/)([^/?]{0,6})[^/?]*")
 
 
 def redact(path: str) -> str:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from newsletter.sink import free_port
-from newsletter.subscribers import load
+from newsletter.subscribers.journal import current
 from tests.conftest import SmtpServer, need_tool, run_cli
 from tests.relay.postfix import postfix_relay
 
@@ -121,7 +121,9 @@ def test_dkim_one_click_and_next_send(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 200
-    statuses = {s.email: s.status.value for s in load(folder / "subscribers.yaml")}
+    # The list as it stands: the file and the server's journal of changes.
+    listed = current(folder / "subscribers.yaml", folder / ".newsletter")
+    statuses = {s.email: s.status.value for s in listed}
     assert statuses["ada@example.com"] == "unsubscribed"
     assert statuses["grace@example.org"] == statuses["ken@example.net"] == "active"
     assert statuses["margaret@example.com"] == "active"

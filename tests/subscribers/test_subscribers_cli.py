@@ -52,6 +52,7 @@ def test_list_filters_by_status_as_json(golden: Path, invoke: Invoke) -> None:
             "status": "unsubscribed",
             "topics": [],
             "format": "html",
+            "frequency": "daily",
             "joined": "2023-12-31",
             "fields": {},
         }

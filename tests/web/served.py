@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import httpx
 
 from newsletter.config import Config, load_config
 from newsletter.folder import Folder
+from newsletter.subscribers.journal import Journal
 from newsletter.unsubscribe import make_token
 from newsletter.web import create_app
 from newsletter.web.server import bound_socket, make_server
@@ -28,6 +30,18 @@ class Site:
     def token(self, email: str) -> str:
         secret = os.environ["NEWSLETTER_SECRET"].encode()
         return make_token(secret, self.config.list_id, email)
+
+    def folded(self, timeout: float = 10.0) -> None:
+        """Wait until every recorded change is in subscribers.yaml (the server folds them
+        in batches, a moment after the answers)."""
+        journal = Journal(self.folder.state_dir)
+        try:
+            deadline = time.monotonic() + timeout
+            while journal.pending():
+                assert time.monotonic() < deadline, "the changes were not folded into the file"
+                time.sleep(0.05)
+        finally:
+            journal.close()
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, follow_redirects=False)
