@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluation import extraction, summaries
+from evaluation import extraction, robustness, summaries
 from evaluation.data import eval_dir
 
 
@@ -11,6 +11,10 @@ def main() -> None:
     print("\n".join(extraction.report(root)))
     print()
     print("\n".join(summaries.report(root)))
+    print()
+    print("\n".join(robustness.report()))
+    print()
+    print("\n".join(robustness.html_report()))
 
 
 if __name__ == "__main__":

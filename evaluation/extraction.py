@@ -88,6 +88,12 @@ def _trafilatura_default(html: str) -> str:
     return trafilatura.extract(html) or ""
 
 
+def _trafilatura_precision(html: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, favor_precision=True) or ""
+
+
 def report(root: Path, *, others: bool = True) -> list[str]:
     """Lines of the extraction report."""
     bench = root / "scrapinghub_50"
@@ -114,6 +120,12 @@ def report(root: Path, *, others: bool = True) -> list[str]:
         (
             f"trafilatura {trafilatura.__version__} extract(), defaults, this run",
             *_run(pages, _trafilatura_default),
+        )
+    )
+    rows.append(
+        (
+            f"trafilatura {trafilatura.__version__} extract(favor_precision=True), this run",
+            *_run(pages, _trafilatura_precision),
         )
     )
     names = [n for n in reference if n == "trafilatura"]

@@ -69,6 +69,7 @@ class DigestSettings:
     summary_sentences: int = 3
     subject: str | None = None  # a template such as "{name} #{number}: {top}"
     subjects: dict[str, str] = field(default_factory=dict)  # per-date overrides
+    images: bool = True  # each item links its lead article's image, when it has one
     weekly_day: str = "friday"  # the day of the weekly edition
     weekly_subject: str = "{name} weekly #{number}: {top}{more}"
 
@@ -449,6 +450,7 @@ class _Reader:
             "summary_sentences": self.number(int, 1),
             "subject": self.string,
             "subjects": self.string_map,
+            "images": self.boolean,
             "weekly_day": self.weekday,
             "weekly_subject": self.string,
         }

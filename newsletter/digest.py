@@ -15,6 +15,7 @@ from newsletter.config import Config, SectionRule
 from newsletter.content.dedupe import group_near_duplicates
 from newsletter.content.summarize import summarize, teaser
 from newsletter.i18n import Strings
+from newsletter.links import is_image_url, is_link, scheme_of
 from newsletter.model import Article, Digest, Item, Section, SourceFailure, SourceRef
 
 DEFAULT_SECTION = SectionRule("news", "News")
@@ -44,7 +45,8 @@ def build_digest(
     article that did not make the issue. Everything else is the same.
     """
     settings = config.digest
-    candidates = [_candidate(a) for a in articles]
+    warnings: list[str] = []
+    candidates = [_candidate(_links_checked(a, warnings)) for a in articles]
     merged = [_merge(group, config) for group in _groups(candidates)]
     merged.sort(key=lambda m: (-_tellers(m[0]), -m[0].reading_minutes, m[0].title.lower()))
     items = [item for item, _ in merged]
@@ -54,7 +56,7 @@ def build_digest(
     sentences = settings.summary_sentences
 
     def summarized(item: Item) -> Item:
-        summary, line = _summary(leads[id(item)], sentences)
+        summary, line = _summary(leads[id(item)], sentences, config.language)
         return replace(item, summary=summary, teaser=line)
 
     sections = tuple(
@@ -66,7 +68,32 @@ def build_digest(
         for s in sections
     )
     subject = _subject(config, day, number, sections, Strings.of(config.language))
-    return Digest(day, number, config.name, subject, sections, tuple(failures))
+    return Digest(day, number, config.name, subject, sections, tuple(failures), tuple(warnings))
+
+
+def _links_checked(article: Article, warnings: list[str]) -> Article:
+    """`article` without a link or image URL that may not appear in an email (see
+    `newsletter.links`), each one dropped with a warning naming the article."""
+    url, image = article.url, article.image
+    for what, value, ok in (
+        ("link", url, is_link),
+        ("image", image.url if image else None, is_image_url),
+    ):
+        if value is not None and not ok(value):
+            scheme = scheme_of(value)
+            allowed = "http, https and mailto" if what == "link" else "http and https"
+            kind = f"is a {scheme}: URL" if scheme else "is not an absolute URL"
+            warnings.append(
+                f"{article.origin}: the {what} of “{article.title}” {kind}; only {allowed} "
+                f"{'become links' if what == 'link' else 'are shown'}, so it is left out"
+            )
+            if what == "link":
+                url = None
+            else:
+                image = None
+    if url is article.url and image is article.image:
+        return article
+    return replace(article, url=url, image=image)
 
 
 def _candidate(article: Article) -> _Candidate:
@@ -76,13 +103,16 @@ def _candidate(article: Article) -> _Candidate:
     return _Candidate(article, quality)
 
 
-def _summary(article: Article, sentences: int) -> tuple[str, str]:
+def _summary(article: Article, sentences: int, language: str | None) -> tuple[str, str]:
     """The summary and teaser an item shows: the article's own summary, else its
-    extract. Only the article that leads an item is summarized."""
+    extract, in the article's language (the newsletter's when the article has none).
+    Only the article that leads an item is summarized."""
     if article.summary:
         return article.summary, teaser(article.summary)
     paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
-    summary = summarize(paragraphs, sentences=sentences, title=article.title)
+    summary = summarize(
+        paragraphs, sentences=sentences, title=article.title, language=article.language or language
+    )
     return summary.text, summary.teaser
 
 
@@ -115,7 +145,9 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
     tags = tuple(dict.fromkeys(t for c in group for t in c.article.tags))
     # Without words in the body, an item is as long as its summary: the article's own,
     # since an extract of no paragraph is empty.
-    words = len(lead.article.body.split()) or len((lead.article.summary or "").split())
+    words = _words(lead.article.body) or _words(lead.article.summary or "")
+    # The image of the first article that has one (the lead's when it has one).
+    image = next((c.article.image for c in group if c.article.image), None)
     item = Item(
         title=lead.article.title,
         summary="",
@@ -126,8 +158,20 @@ def _merge(group: list[_Candidate], config: Config) -> tuple[Item, Article]:
         reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
         article_ids=tuple(c.article.id for c in group),
         tags=tags,
+        image=image if config.digest.images else None,
     )
     return item, lead.article
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _words(text: str) -> int:
+    """Words for reading time: by spaces; two Chinese or Japanese characters make one."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 def _section_of(article: Article, tags: tuple[str, ...], config: Config) -> SectionRule:

@@ -12,7 +12,8 @@ NewsletterError                  base; `exit_code` picks the CLI's exit status
 ├── DeliveryError (exit 1)       the run started but could not go on
 │   ├── RunAbortedError          the relay refused the whole run (auth, TLS, every connection)
 │   └── StateLostError           the lock or the ledger was removed while a send ran
-└── FileWriteError (exit 1)      a file could not be written: full disk, read-only, no permission
+├── FileWriteError (exit 1)      a file could not be written: full disk, read-only, no permission
+└── RecipientError (exit 1)      one recipient's message cannot be made; the others go on
 """
 
 from __future__ import annotations
@@ -154,3 +155,10 @@ def cannot_write(path: Path | str, error: BaseException, then: str = "") -> File
     why = getattr(error, "strerror", None) or str(error)
     then = then or "Then run the command again."
     return FileWriteError(f"cannot write {path}: {why}; {write_advice(error, path)}. {then}")
+
+
+class RecipientError(NewsletterError):
+    """One recipient's message cannot be made (their address, name or values): that
+    recipient fails, with this reason, and the send goes on with the others."""
+
+    exit_code = 1

@@ -17,10 +17,13 @@ from datetime import datetime, tzinfo
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
+import idna
+
 from newsletter.config import Config
+from newsletter.errors import RecipientError
 from newsletter.i18n import Strings
 from newsletter.model import Format, Subscriber
-from newsletter.render import OPEN, Personal, RenderedIssue, escape_values, marker
+from newsletter.render import Personal, RenderedIssue
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -79,19 +82,75 @@ def clean_phrase(text: str | None) -> str:
 _SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # as email.utils quotes them
 _ESCAPES = re.compile(r'[\\"]')
 
+#: The longest line a message may have, without its CRLF (RFC 5322 §2.1.1), and the
+#: length header lines are folded to wherever they have a space to fold at.
+LINE_MAX = 998
+FOLD_AT = 78
+
+
+def wire_address(address: str) -> str:
+    """`address` as it goes in the envelope and the To header.
+
+    A non-ASCII domain becomes its IDNA A-label, which every relay takes, with or without
+    SMTPUTF8 (RFC 6531 §3.2). A non-ASCII local part has no ASCII form: such an address
+    travels only with SMTPUTF8, and then as it is, domain and all (RFC 6532).
+    RecipientError if the domain has no A-label.
+
+    >>> wire_address("jorg@bücher.example")
+    'jorg@xn--bcher-kva.example'
+    """
+    if address.isascii():
+        return address
+    local, _, domain = address.rpartition("@")
+    if local.isascii() and not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError as error:
+            raise RecipientError(f"the domain of {address} has no IDNA form: {error}") from None
+    return f"{local}@{domain}"
+
+
+def fold(line: str, limit: int = FOLD_AT) -> str:
+    """A header line folded at its spaces so that each physical line keeps within `limit`
+    where a space allows (RFC 5322 §2.2.3); lines already folded stay so. Linear time.
+
+    Folding turns a space into CRLF and that space, which unfolding undoes: it is safe
+    wherever a header has a space, in a quoted name too (RFC 5322 §3.2.4).
+    """
+    if len(line) <= limit and "\n" not in line:
+        return line
+    out: list[str] = []
+    for physical in line.split("\r\n"):
+        words = physical.split(" ")
+        current = words[0]
+        for word in words[1:]:
+            if current.strip() and len(current) + 1 + len(word) > limit:
+                out.append(current)
+                current = " " + word
+            else:
+                current += " " + word
+        out.append(current)
+    return "\r\n".join(out)
+
 
 def _address(name: str, email: str) -> str:
-    """`Name <address>` for a To header, the name cleaned already (`clean_phrase`).
+    """`Name <address>` for a To or From header, the name cleaned already (`clean_phrase`),
+    folded at spaces to fit 78 characters a line where it can.
 
     Plain ASCII names are written here (`email.utils.formataddr` does the same, several
-    times slower); other names become an RFC 2047 encoded-word, unless the address
+    times slower); other names become RFC 2047 encoded-words, unless the address
     itself is not ASCII: that message travels only with SMTPUTF8, where header values
-    are UTF-8 as they are (RFC 6532) and formataddr would refuse the address.
+    are UTF-8 as they are (RFC 6532).
     """
     if not name:
         return email
     if not name.isascii() and email.isascii():
-        return formataddr((name, email), "utf-8")
+        quick = formataddr((name, email), "utf-8")
+        if len(quick) <= len(email) + 3 + 75:
+            return quick
+        # Encoded-words of at most 75 characters each, folded between them (RFC 2047 §2).
+        words = Header(name, "utf-8", header_name="From").encode(linesep="\r\n")
+        return f"{words} <{email}>"
     if _SPECIALS.search(name):
         name = '"' + _ESCAPES.sub(r"\\\g<0>", name) + '"'
     return f"{name} <{email}>"
@@ -141,19 +200,23 @@ def _wrap(logical: bytes, soft: bool) -> bytes:
     No escape is cut in two, and no physical line starts with "." (it is written "=2E"),
     so the result never needs dot-stuffing (RFC 5321 §4.5.2)."""
     lines = []
+    start = 0  # an index, not a slice of what is left: linear in the line's length
+    limit = 75 if soft else 76
     while True:
-        if logical[:1] == b".":
-            logical = b"=2E" + logical[1:]
-        if len(logical) <= (75 if soft else 76):
+        head = b""
+        if logical[start : start + 1] == b".":
+            head, start = b"=2E", start + 1
+        if len(head) + len(logical) - start <= limit:
             break
-        cut = 75
+        cut = start + 75 - len(head)
         if logical[cut - 1 : cut] == b"=":  # hex digits are never "=": an escape starts here
             cut -= 1
         elif logical[cut - 2 : cut - 1] == b"=":
             cut -= 2
-        lines.append(logical[:cut] + b"=")
-        logical = logical[cut:]
-    lines.append(logical + b"=" if soft else logical)
+        lines.append(head + logical[start:cut] + b"=")
+        start = cut
+    rest = head + logical[start:]
+    lines.append(rest + b"=" if soft else rest)
     return b"\r\n".join(lines) + b"\r\n"
 
 
@@ -193,16 +256,28 @@ class EncodedPersonal:
     """
 
     def __init__(self, personal: Personal) -> None:
-        text = "".join(p if i % 2 == 0 else marker(p) for i, p in enumerate(personal.parts))
-        text = text.replace("\r\n", "\n")
+        literals = [p.replace("\r\n", "\n") for p in personal.parts[0::2]]
         pieces: list[bytes | str] = []  # bytes: encoded ahead; str: the key of a hole
-        if "\r" in text:  # a lone CR changes how the whole text is encoded: no shortcut
+        if any("\r" in p for p in literals):  # a lone CR changes how the whole text is encoded
             self.whole: Personal | None = personal
             self.fixed: list[bytes] = []
             self.holes: list[tuple[int, str]] = []
             self.fixed_safe = False
             return
         self.whole = None
+        # The text as lines, each a list alternating literal and hole key, starting and
+        # ending with a literal (the last one holding the line's end). The parts are used
+        # as they are, never joined and parsed again: only the template's holes are holes.
+        lines: list[list[str]] = [[""]]
+        for i, part in enumerate(personal.parts):
+            if i % 2:
+                lines[-1] += [part, ""]
+                continue
+            first, *rest = literals[i // 2].split("\n")  # not splitlines(): only LF ends a line
+            lines[-1][-1] += first
+            for chunk in rest:
+                lines[-1][-1] += "\n"
+                lines.append([chunk])
         fixed: list[str] = []  # lines without holes, encoded together
 
         def flush() -> None:
@@ -210,13 +285,11 @@ class EncodedPersonal:
                 pieces.append(_encode("".join(fixed), soft=False))
                 fixed.clear()
 
-        lines = text.split("\n")  # not splitlines(): only LF ends a line here
-        for line in [line + "\n" for line in lines[:-1]] + lines[-1:]:
-            if OPEN not in line:
-                fixed.append(line)
+        for parts in lines:
+            if len(parts) == 1:
+                fixed.append(parts[0])
                 continue
             flush()
-            parts = Personal.parse(line).parts
             pieces += [part if i % 2 else _soft(part) for i, part in enumerate(parts[:-1])]
             fixed.append(parts[-1])  # the rest of the line, its line end included
         flush()
@@ -271,28 +344,24 @@ class Composer:
         self.config = config
         self.rendered = rendered
         sender = config.sender
-        self.from_header = formataddr(
-            (clean_phrase(sender.name or config.name), sender.address), "utf-8"
-        )
+        self.from_header = _address(clean_phrase(sender.name or config.name), sender.address)
         self.subject_header = encode_header_value("Subject", rendered.subject)
         label = clean_phrase(config.name).replace('"', "'")
         self.list_id = f'"{label}" <{config.list_id}>' if label.isascii() else f"<{config.list_id}>"
         self.feedback_id = feedback_id(config, rendered.digest.number)
         static = [
-            f"From: {self.from_header}",
+            fold(f"From: {self.from_header}"),
             f"Subject: {self.subject_header}",
             "MIME-Version: 1.0",
-            f"List-Id: {self.list_id}",
+            fold(f"List-Id: {self.list_id}"),
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
             "Auto-Submitted: auto-generated",
             f"Feedback-ID: {self.feedback_id}",
         ]
         if config.reply_to:
-            static.append(f"Reply-To: {config.reply_to}")
+            static.append(fold(f"Reply-To: {config.reply_to}"))
         self.static_headers = "\r\n".join(static)
         self.static_safe = data_safe(self.static_headers.encode() + b"\r\n")
-        self.keys = rendered.text.keys | rendered.html.keys
-        self.html_keys = rendered.html.keys
         self.text = EncodedPersonal(rendered.text)
         self.html = EncodedPersonal(rendered.html)
         # Both parts are quoted-printable, where "=_" never occurs: one boundary serves
@@ -325,11 +394,11 @@ class Composer:
         sign: Callable[[bytes], bytes] | None = None,
     ) -> Outgoing:
         """The message of `subscriber` dated `now`; `sign` gives the header lines to put
-        before the message's bytes (its DKIM-Signature)."""
-        values = self.values(subscriber, links)
-        missing = self.keys - values.keys()
-        for key in missing:
-            values[key] = ""
+        before the message's bytes (its DKIM-Signature).
+
+        RecipientError when this one message cannot be made (an address no relay can
+        take, a line over the limit): the recipient fails, the others go on."""
+        values, html_values = self.rendered.values(self.values(subscriber, links))
         second = (int(now.timestamp()), now.tzinfo)
         if second != self._second:  # the Date header and the Message-ID prefix, once a second
             self._second, self._date, self._stamp = (
@@ -338,11 +407,12 @@ class Composer:
                 f"{now:%Y%m%d%H%M%S}",
             )
         message_id = f"<{self._stamp}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
-        to = _address(values["name"], subscriber.email)
+        recipient = wire_address(subscriber.email)
+        to = fold(f"To: {_address(values['name'], recipient)}")
         uris = [links.unsubscribe] + ([links.mailto] if links.mailto else [])
         head = [
             self.static_headers,
-            f"To: {to}",
+            to,
             f"Date: {self._date}",
             f"Message-ID: {message_id}",
             fold_list_header("List-Unsubscribe", uris),
@@ -356,9 +426,7 @@ class Composer:
             ]
             body = [text]
         else:
-            page, html_safe = self.html.fill_checked(
-                escape_values({k: values[k] for k in self.html_keys}), encoded
-            )
+            page, html_safe = self.html.fill_checked(html_values, encoded)
             safe = safe and html_safe
             head.append(f'Content-Type: multipart/alternative; boundary="{self.boundary}"')
             b = self.boundary.encode()
@@ -372,9 +440,17 @@ class Composer:
                 page,
                 b"\r\n--" + b + b"--\r\n",
             ]
+        header_text = "\r\n".join(head)
+        if not header_text.isascii() and not self.config.sending.smtputf8:
+            # Only an address with a non-ASCII local part brings raw UTF-8 here.
+            raise RecipientError(
+                f"{subscriber.email} has non-ASCII characters before the @, which only relays "
+                "with SMTPUTF8 take; set `sending: {smtputf8: true}` in newsletter.yaml if "
+                "yours does"
+            )
+        _check_lines(header_text, subscriber.email)
         # Non-ASCII in a header survives only where the relay speaks SMTPUTF8 (RFC 6532).
-        charset = "utf-8" if self.config.sending.smtputf8 else "ascii"
-        header = "\r\n".join(head).encode(charset) + b"\r\n\r\n"
+        header = header_text.encode("utf-8") + b"\r\n\r\n"
         data = b"".join([header, *body])
         # Header lines start with a name or a folding space, never "."; the per-message
         # values are the only ones that could bring a bare CR or LF.
@@ -382,8 +458,21 @@ class Composer:
         safe = safe and self.static_safe and "\r" not in personal and "\n" not in personal
         safe = safe and data.endswith(b"\r\n")
         envelope = links.return_path or self.config.bounce_address
-        message = Outgoing(envelope, subscriber.email, message_id, data, safe)
+        message = Outgoing(envelope, recipient, message_id, data, safe)
         return message if sign is None else with_header(message, sign(data))
+
+
+def _check_lines(header: str, email: str) -> None:
+    """RecipientError if a header line is longer than a mail line may be: a relay would
+    refuse the message (as "500 Line too long"), whatever the address."""
+    if len(header) <= LINE_MAX:
+        return
+    longest = max(len(line.encode()) for line in header.split("\r\n"))
+    if longest > LINE_MAX:
+        raise RecipientError(
+            f"the message to {email} would have a header line of {longest:,} characters, "
+            f"over the {LINE_MAX} a mail line may have; shorten the value it holds"
+        )
 
 
 def with_header(message: Outgoing, header: bytes) -> Outgoing:

@@ -5,6 +5,7 @@ Pure: frozen dataclasses only, no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class Digest:
     subject: str
     sections: tuple[Section, ...]
     failures: tuple[SourceFailure, ...] = ()
+    warnings: tuple[str, ...] = ()  # for the editor: what was left out of the issue, and why
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -108,7 +110,7 @@ class Digest:
         if not topics:
             return self
         kept = tuple(s for s in self.sections if s.key in topics)
-        return Digest(self.date, self.number, self.name, self.subject, kept, self.failures)
+        return dataclasses.replace(self, sections=kept)
 
 
 class Status(enum.StrEnum):

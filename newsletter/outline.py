@@ -20,6 +20,16 @@ def item_data(item: Item) -> dict[str, Any]:
         "reading_minutes": item.reading_minutes,
         "tags": list(item.tags),
         "article_ids": list(item.article_ids),
+        "image": (
+            {
+                "url": item.image.url,
+                "alt": item.image.alt,
+                "width": item.image.width,
+                "height": item.image.height,
+            }
+            if item.image
+            else None
+        ),
     }
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from newsletter.config import Config
+from newsletter.errors import RecipientError
 from newsletter.message import Composer, Links, Outgoing, with_header
 from newsletter.model import Digest, Subscriber
 from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
@@ -120,7 +121,21 @@ class Personalizer:
         _, composer = self.audience(subscriber)
         links = self.links(subscriber)
         sign = self.signer.header if self.signer is not None and signed else None
-        return lambda now: composer.compose(subscriber, links, now, sign)
+
+        def compose(now: datetime) -> Outgoing:
+            try:
+                return composer.compose(subscriber, links, now, sign)
+            except RecipientError:
+                raise
+            except Exception as error:
+                # Whatever one subscriber's values do to their message, it fails alone:
+                # the send goes on with the others and names this one in its report.
+                raise RecipientError(
+                    f"the message to {subscriber.email} cannot be made: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+
+        return compose
 
     def sign_later(self, message: Outgoing) -> Callable[[], Outgoing]:
         """`message` DKIM-signed in two steps: the canonicalization and the hashing here,
@@ -136,7 +151,7 @@ class Personalizer:
         """The issue as a public web page: every section, no greeting, no personal footer,
         a way to subscribe, and tags for sharing."""
         rendered = self.renderer.render(self.digest, web=True)
-        return rendered.html.fill({k: "" for k in rendered.html.keys})
+        return rendered.html.fill(rendered.values({})[1])
 
 
 def language_of(subscriber: Subscriber, config: Config) -> str:

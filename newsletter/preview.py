@@ -13,7 +13,7 @@ from newsletter.message import Outgoing
 from newsletter.model import Format, Subscriber
 from newsletter.outline import digest_data
 from newsletter.personal import Personalizer
-from newsletter.render import Renderer, escape_values
+from newsletter.render import Renderer
 
 FORMATS = ("html", "text", "eml", "json")
 
@@ -63,13 +63,13 @@ class Preview:
 
     def html(self) -> str:
         rendered, composer = self.personalizer.audience(self.subscriber)
-        values = composer.values(self.subscriber, self.personalizer.links(self.subscriber))
-        return rendered.html.fill(escape_values(values | _blanks(rendered.html.keys, values)))
+        given = composer.values(self.subscriber, self.personalizer.links(self.subscriber))
+        return rendered.html.fill(rendered.values(given)[1])
 
     def text(self) -> str:
         rendered, composer = self.personalizer.audience(self.subscriber)
-        values = composer.values(self.subscriber, self.personalizer.links(self.subscriber))
-        return rendered.text.fill(values | _blanks(rendered.text.keys, values))
+        given = composer.values(self.subscriber, self.personalizer.links(self.subscriber))
+        return rendered.text.fill(rendered.values(given)[0])
 
     def json(self) -> str:
         rendered, _ = self.personalizer.audience(self.subscriber)
@@ -88,10 +88,6 @@ class Preview:
             return self.message().data
         text = {"html": self.html, "text": self.text, "json": self.json}[fmt]()
         return text.encode("utf-8")
-
-
-def _blanks(keys: frozenset[str], values: dict[str, str]) -> dict[str, str]:
-    return {k: "" for k in keys - values.keys()}
 
 
 def pick_subscriber(subscribers: tuple[Subscriber, ...], address: str | None) -> Subscriber:

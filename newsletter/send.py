@@ -324,7 +324,7 @@ def _run(
                 ledger.record(digest.date, records)
         except sqlite3.Error as error:
             raise _state_fault(ledger.path, error) from error
-    report.warnings = [*report.warnings, *personalizer.warnings]
+    report.warnings = [*digest.warnings, *report.warnings, *personalizer.warnings]
     on_start(report)
     if not recipients:
         return report

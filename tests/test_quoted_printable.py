@@ -10,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsletter.message import EncodedPersonal, data_safe
-from newsletter.render import Personal, marker
+from newsletter.render import Holes
+
+HOLES = Holes()
+marker, parse = HOLES.marker, HOLES.parse
 
 KEYS = ("email", "name", "unsubscribe")
 
@@ -45,7 +48,7 @@ def test_encoded_text_decodes_to_the_filled_text(
     """Whatever the template and the values, decoding gives back the filled text, lines
     stay within 76 characters, and a piece said to be safe has CRLF line ends only and
     no line starting with "." (so it can follow DATA without dot-stuffing)."""
-    personal = Personal.parse("".join(pieces))
+    personal = parse("".join(pieces))
     encoded, safe = EncodedPersonal(personal).fill_checked(filling, {})
     assert decode(encoded) == personal.fill(filling)
     assert all(len(line) <= 76 for line in encoded.split(b"\r\n"))
@@ -57,7 +60,7 @@ def test_a_long_link_is_cut_by_soft_breaks_that_keep_it_whole() -> None:
     """A link longer than a line is split only by soft breaks: decoded, the link is intact,
     and no physical line of the message exceeds 76 characters."""
     link = "https://news.example.com/unsubscribe/" + "a1b2.c3d4_" * 12
-    personal = Personal.parse(f'<p><a href="{marker("unsubscribe")}">Leave</a> at any time.</p>\n')
+    personal = parse(f'<p><a href="{marker("unsubscribe")}">Leave</a> at any time.</p>\n')
     encoded, safe = EncodedPersonal(personal).fill_checked({"unsubscribe": link}, {})
     assert decode(encoded) == f'<p><a href="{link}">Leave</a> at any time.</p>\n'
     assert link.encode() not in encoded  # it had to be cut

@@ -18,6 +18,7 @@ from newsletter.cli.context import CliContext
 # name -> "module:attribute"; each module is imported only when its command runs.
 COMMANDS: dict[str, str] = {
     "init": "newsletter.cli.init:init",
+    "articles": "newsletter.cli.articles:articles",
     "build": "newsletter.cli.build:build",
     "preview": "newsletter.cli.preview:preview",
     "send": "newsletter.cli.send:send",
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
 
 HELP_LINES: dict[str, str] = {
     "init": "Create a new newsletter folder with working sample content.",
+    "articles": "List every article the sources give, as read and cleaned.",
     "build": "Build the day's issue from the sources and print it.",
     "preview": "Render exactly what a subscriber would get.",
     "send": "Send the day's issue to every active subscriber.",

@@ -51,5 +51,7 @@ def build(cli: CliContext, day: str | None, fmt: str, edition: str) -> None:
         cli.say(f"{'Warning' if note.warning else 'Note'}: {note}")
     for failure in digest.failures:
         cli.say(f"Warning: skipped {failure}")
+    for warning in digest.warnings:
+        cli.say(f"Warning: {warning}")
     if digest.failures:
         raise SystemExit(1)

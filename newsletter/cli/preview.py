@@ -108,6 +108,8 @@ def preview(
         cli.say(f"{'Warning' if source_note.warning else 'Note'}: {source_note}")
     for failure in shown.issue.digest.failures:
         cli.say(f"Warning: skipped {failure}")
+    for warning in shown.issue.digest.warnings:
+        cli.say(f"Warning: {warning}")
     shown.personalizer.audience(shown.subscriber)
     for warning in shown.personalizer.warnings:
         cli.say(f"Warning: {warning}")

@@ -225,10 +225,16 @@ def summary_lines(report: SendReport) -> list[str]:
         lines.append(
             f"    … and {len(t.failures) - 20} more: see `newsletter status --date {report.day}`"
         )
-    if t.failed:
+    failed = [r for r in t.failures if r.state is State.FAILED]
+    if any(r.message_id is not None for r in failed):
         lines.append(
             "  Refused permanently: not retried unless you pass --retry-failed. Correct the "
             "address in subscribers.yaml, or set its `status: bounced`."
+        )
+    if any(r.message_id is None for r in failed):  # no message could be made for them
+        then = "before sending" if report.dry_run else "then run again with --retry-failed"
+        lines.append(
+            f"  Not sent: fix what the reason says (subscribers.yaml or the templates), {then}."
         )
     for warning in report.warnings:
         lines.append(f"  warning:  {warning}")

@@ -41,6 +41,7 @@ class CleanText:
     credits: tuple[str, ...] = ()  # photo captions and credits
     highlights: tuple[str, ...] = ()  # teaser bullets that preceded the body
     subheadings: tuple[str, ...] = ()  # section headings found inside the body
+    language: str | None = None  # BCP 47 tag: the one given, else the one detected
 
     @property
     def body(self) -> str:
@@ -54,6 +55,7 @@ class _Kind(enum.Enum):
     BYLINE = "byline"
     CREDIT = "credit"
     BULLET = "bullet"
+    TABLE = "table"
     BIO = "bio"
 
 
@@ -92,6 +94,8 @@ def _join_wrapped(raw_lines: list[str]) -> list[str]:
 
 
 def _classify(line: str) -> tuple[_Kind, str | None]:
+    if ln.staff_source(line):
+        return _Kind.BYLINE, None
     author = ln.byline_author(line)
     if author:
         return _Kind.BYLINE, author
@@ -113,6 +117,9 @@ def _find_title(lines: list[str], kinds: list[_Kind]) -> int | None:
             continue
         words = ln.word_count(line)
         prose = ln.is_paragraph_like(line) and not ln.is_title_case(line)
+        if ln.is_cjk(line):  # a character is a word: a headline runs to more of them
+            prose = ln.ends_sentence(line) and words >= 20
+            words //= 3
         if prose or words > _TITLE_MAX_WORDS:
             break
         if not line.endswith((":", ",", ";")):
@@ -176,7 +183,7 @@ def _pick_source(candidates: list[str]) -> str | None:
     return None
 
 
-def clean_scraped(text: str) -> CleanText:
+def clean_scraped(text: str, language: str | None = None) -> CleanText:
     """Turn raw scraped text into a headline, body paragraphs and metadata.
 
     >>> c = clean_scraped("Rain Returns\\nMost read\\nBy Ann Lee\\nRain fell on the city today.")
@@ -185,8 +192,14 @@ def clean_scraped(text: str) -> CleanText:
 
     The headline is the first line that is neither furniture nor a byline and is
     short enough to be one; it is "" when the text starts straight with prose.
+    `language` (BCP 47) is detected from the text when not given; it picks the
+    character repair rules (French no-break spaces).
     """
-    lines = _join_wrapped(repair(text).split("\n"))
+    if language is None:
+        from newsletter.content.langid import detect
+
+        language = detect(text)
+    lines = _join_wrapped(repair(text, language).split("\n"))
     seen: set[str] = set()
     unique: list[str] = []
     for line in lines:
@@ -199,21 +212,36 @@ def clean_scraped(text: str) -> CleanText:
     author: str | None = None
     credits: list[str] = []
     sources: list[str] = []
+    newsrooms: list[str] = []  # named by a byline: "By Northern Courier staff"
+    mastheads: list[str] = []  # "Northern Courier | Local | Transport" above the story
     caption_next = False
+    bio_next = 0
     byline_source: str | None = None
-    for line in lines:
+    tables = _table_rows(lines)
+    for i, line in enumerate(lines):
         kind, found = _classify(line)
+        if i in tables:
+            kind = _Kind.TABLE
         if caption_next and kind is _Kind.TEXT and ln.word_count(line) <= 40:
             kind = _Kind.CREDIT
+        if bio_next and kind is _Kind.TEXT:
+            kind = _Kind.BIO
+            bio_next -= 1
         caption_next = ln.is_caption_marker(line)
+        if ln.is_about_author(line):
+            bio_next = 2
         kinds.append(kind)
-        if kind is _Kind.BYLINE and author is None:
+        if kind is _Kind.BYLINE and (staff := ln.staff_source(line)):
+            newsrooms.append(staff)
+        elif kind is _Kind.BYLINE and author is None:
             author = found
             byline_source = ln.byline_source(line)
         elif kind is _Kind.CREDIT and not caption_next:
             credits.append(ln.strip_caption_marker(line))
         elif kind is _Kind.BOILER:
             sources.extend(ln.source_names(line))
+            if not any(k is _Kind.TEXT for k in kinds) and (masthead := ln.masthead_name(line)):
+                mastheads.append(masthead)
 
     title_at = _find_title(lines, kinds)
     title = lines[title_at] if title_at is not None else ""
@@ -234,15 +262,32 @@ def clean_scraped(text: str) -> CleanText:
             ln.strip_bullet(lines[i]) for i in range(start, first) if kinds[i] is _Kind.BULLET
         ]
         headings = _subheadings(lines, kinds, first, last)
+        # A list or table right after the last paragraph belongs to the article.
+        # (its lead-in line too), but not one after site furniture (related links).
+        following = last + 1
+        while following < len(lines):
+            if kinds[following] in (_Kind.BULLET, _Kind.TABLE):
+                last = following
+            elif not (kinds[following] is _Kind.TEXT and _opens_list(kinds, following)):
+                break
+            following += 1
         for i in range(first, last + 1):
             line, kind = lines[i], kinds[i]
             if kind is _Kind.BULLET:
                 paragraphs.append(ln.strip_bullet(line))
+            elif kind is _Kind.TABLE:
+                cells = ln.table_cells(line)
+                if not all(set(c) <= set(":-") for c in cells):  # not a |---|---| rule
+                    paragraphs.append(" | ".join(cells))
             elif kind is not _Kind.TEXT:
                 continue
             elif i in headings:
                 subheadings.append(line)
-            elif ln.is_paragraph_like(line) or ln.ends_sentence(line):
+            elif (
+                ln.is_paragraph_like(line)
+                or ln.ends_sentence(line)
+                or (line.endswith(":") and _opens_list(kinds, i))
+            ):
                 paragraphs.append(line)
     else:
         paragraphs = [
@@ -255,11 +300,36 @@ def clean_scraped(text: str) -> CleanText:
         title=title,
         paragraphs=tuple(p for p in paragraphs if p),
         author=author or bio_name,
-        source=_pick_source(sources) or byline_source,
+        source=next(iter(newsrooms), None)
+        or _pick_source(sources)
+        or byline_source
+        or next(iter(mastheads), None),
         credits=tuple(credits),
         highlights=tuple(highlights),
         subheadings=tuple(subheadings),
+        language=language,
     )
+
+
+def _table_rows(lines: list[str]) -> set[int]:
+    """Indices of pipe-table rows: two lines or more in a row with the same number of cells
+    (a single pipe-separated line is a masthead or a menu)."""
+    rows: set[int] = set()
+    run: list[int] = []
+    width = 0
+    for i, line in enumerate([*lines, ""]):
+        cells = len(ln.table_cells(line))
+        if cells and run and cells == width:
+            run.append(i)
+            continue
+        if len(run) >= 2:
+            rows.update(run)
+        run, width = ([i], cells) if cells else ([], 0)
+    return rows
+
+
+def _opens_list(kinds: list[_Kind], i: int) -> bool:
+    return i + 1 < len(kinds) and kinds[i + 1] in (_Kind.BULLET, _Kind.TABLE)
 
 
 def _is_question_heading(line: str) -> bool:

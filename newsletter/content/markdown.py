@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from newsletter.content.repair import repair
+from newsletter.content.repair import repair, squash
 
 __all__ = ["clean_markdown"]
 
@@ -26,7 +26,11 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)|\[([^\]]+)\]\[[^\]]
 _MD_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S")
 _MD_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
 _MD_HTML = re.compile(r"</?[A-Za-z][^>]*>")
-_MD_EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_MD_EMPH = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
+# Underscores emphasize only at word edges (CommonMark): `utm_source` and
+# `enter_async_context` keep theirs.
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])(__|_)(?=[^\s_])(.+?)(?<=[^\s_])\1(?![^\W_])")
+_MD_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+")
 _MD_CODE = re.compile(r"`+([^`]*)`+")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
@@ -39,6 +43,10 @@ _SHELTER = 0xE000  # escaped characters hide in the private-use area while marku
 _MD_INLINE_MARK = re.compile(r"[\\\[<`*_~" + "\ue000-\ue07f]")
 
 
+def _shelter(text: str, chars: str) -> str:
+    return "".join(chr(_SHELTER + ord(c)) if c in chars else c for c in text)
+
+
 def _md_inline(text: str) -> str:
     if not _MD_INLINE_MARK.search(text):  # plain prose: no rule can match
         return text
@@ -48,19 +56,23 @@ def _md_inline(text: str) -> str:
     text = _MD_AUTOLINK.sub(lambda m: m.group(1), text)
     text = _MD_HTML.sub("", text)
     text = _MD_CODE.sub(lambda m: m.group(1), text)
+    # A bare URL keeps its `_` and `*`: they are part of the address.
+    text = _MD_URL.sub(lambda m: _shelter(m.group(0), "_*~"), text)
     for _ in range(3):
         text = _MD_EMPH.sub(lambda m: m.group(2), text)
+        text = _MD_UNDERSCORE.sub(lambda m: m.group(2), text)
     return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - _SHELTER), text)
 
 
-def clean_markdown(body: str) -> tuple[str, ...]:
+def clean_markdown(body: str, language: str | None = None) -> tuple[str, ...]:
     """Markdown body -> plain paragraphs: markup stripped, text kept.
 
     >>> clean_markdown("# Title\\n\\nSome *bold* [link](http://x).\\nMore.\\n\\n- one\\n- two")
     ('Title', 'Some bold link. More.', 'one', 'two')
 
     Headings, list items and table rows become paragraphs of their own; fenced
-    code is dropped; soft line breaks inside a paragraph are joined.
+    code is dropped; soft line breaks inside a paragraph are joined. Underscores
+    inside words and addresses stay. `language` picks the repair rules.
     """
     paragraphs: list[str] = []
     current: list[str] = []
@@ -68,9 +80,9 @@ def clean_markdown(body: str) -> tuple[str, ...]:
 
     def flush() -> None:
         if current:
-            text = repair(_md_inline(" ".join(current)))
+            text = repair(_md_inline(" ".join(current)), language)
             if text.strip():
-                paragraphs.append(" ".join(text.split()))
+                paragraphs.append(squash(text))
             current.clear()
 
     for raw in body.splitlines():

@@ -4,8 +4,10 @@ Pure: takes strings, returns lists of strings; never opens files or sockets.
 
 pysbd (rule-based, offline) handles abbreviations, initials and decimals well but
 costs about a millisecond per paragraph. Most paragraphs have no such trap, so
-`sentences_of` splits them at ". X" boundaries itself and calls pysbd only when
-the word before a boundary could be an abbreviation.
+`sentences_of` splits English paragraphs at ". X" boundaries itself and calls
+pysbd only when the word before a boundary could be an abbreviation. Other
+languages go to pysbd's rules for that language (22 of them: de, fr, es, it, nl,
+ru, zh, ja, ar…); a language pysbd lacks is split at its sentence marks.
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ from typing import Any
 __all__ = ["sentences_of", "split_sentences"]
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
+@lru_cache(maxsize=32)
+def _segmenter(language: str = "en") -> Any:
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return pysbd.Segmenter(language=language, clean=False)
 
 
-def _segment(text: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _pysbd_languages() -> frozenset[str]:
+    from pysbd.languages import LANGUAGE_CODES
+
+    return frozenset(LANGUAGE_CODES)
+
+
+def _segment(text: str, language: str = "en") -> list[str]:
     r"""What `Segmenter.segment(text)` returns (clean=False), without its regular expressions.
 
     pysbd finds its sentences, then maps each back onto `text` with
@@ -33,7 +42,7 @@ def _segment(text: str) -> list[str]:
     pushes other patterns out of `re`'s cache. The same search is done here with
     `str.find` and `str.isspace` (the `\s` of a str pattern).
     """
-    segmenter = _segmenter()
+    segmenter = _segmenter(language)
     if not text:
         return []
     found: list[str] = []
@@ -54,15 +63,36 @@ def _segment(text: str) -> list[str]:
     return found
 
 
-def split_sentences(text: str) -> list[str]:
+_MARKS = re.compile(r"""(?<=[.!?…。！？])["'’”»」』)\]]*\s*""")
+
+
+def split_sentences(text: str, language: str | None = None) -> list[str]:
     """Split `text` into sentences with pysbd; each one stripped, none empty.
 
     >>> split_sentences("Mr. Lee arrived at 9 a.m. on Monday. He left.")
     ['Mr. Lee arrived at 9 a.m. on Monday.', 'He left.']
+    >>> split_sentences("Der Zug kam z. B. um 9 Uhr an. Er war voll.", "de")
+    ['Der Zug kam z. B. um 9 Uhr an.', 'Er war voll.']
+
+    `language` is a BCP 47 tag (English when None).
     """
     if not text.strip():
         return []
-    return [s.strip() for s in _segment(text) if s.strip()]
+    code = (language or "en").split("-")[0].lower()
+    if code not in _pysbd_languages():
+        return [s.strip() for s in _split_at_marks(text) if s.strip()]
+    return [s.strip() for s in _segment(text, code) if s.strip()]
+
+
+def _split_at_marks(text: str) -> list[str]:
+    out, start = [], 0
+    for m in _MARKS.finditer(text):
+        if m.end() > start and (m.end() == len(text) or m.group(0).strip() != m.group(0)):
+            out.append(text[start : m.end()])
+            start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
 
 
 # A place where a sentence could end inside a paragraph: mark, optional closer, space,
@@ -81,8 +111,13 @@ _ABBREVIATED = re.compile(
 )
 
 
-def sentences_of(paragraph: str) -> list[str]:
-    """Sentences of one paragraph: a plain split where every boundary is clear, else pysbd."""
+def sentences_of(paragraph: str, language: str | None = None) -> list[str]:
+    """Sentences of one paragraph: a plain split where every boundary is clear, else pysbd.
+
+    The plain split knows English abbreviations only: any other language goes to pysbd.
+    """
+    if language and not language.lower().startswith("en"):
+        return split_sentences(paragraph, language)
     # A boundary inside an open quotation is not one: the quote is one sentence.
     cuts = [
         m for m in _BOUNDARY.finditer(paragraph) if paragraph.count('"', 0, m.end("close")) % 2 == 0
@@ -92,7 +127,7 @@ def sentences_of(paragraph: str) -> list[str]:
     for m in cuts:
         head = paragraph[max(0, m.start() - 12) : m.start()].rstrip("\"'’”)]")
         if head.endswith(".") and _ABBREVIATED.search(head):
-            return split_sentences(paragraph)
+            return split_sentences(paragraph, language)
     out, start = [], 0
     for m in cuts:
         out.append(paragraph[start : m.end("close")].strip())

@@ -10,6 +10,12 @@ the summary does not say the same thing twice, and put back in article order.
 
 Splitting sentences is the slow step, so only the paragraphs the summary can draw
 from are split (see `sentences` for when pysbd is called).
+
+The article's language picks the sentence rules and the stop words (English's
+own list, or justext's list of the language); Chinese and Japanese count a word
+for every two characters, and their terms are single characters. A run of list
+items or table rows becomes one candidate sentence, "Top picks: Kia EV3, MG4, …",
+so a listicle can be summarized by its list.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newsletter.content.repair import squash
 from newsletter.content.sentences import sentences_of, split_sentences
 
 __all__ = ["Summary", "split_sentences", "summarize", "teaser"]
@@ -39,7 +46,10 @@ class Summary:
         return " ".join(self.sentences)
 
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(r"[^\W_]+")
+_CJK_TOKEN = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _STOPWORDS = """
 a about above after again against all also am an and any are as at be because been
 before being below between both but by can could did do does doing down during each
@@ -61,7 +71,7 @@ _DANGLING = re.compile(
     |the\ latter|the\ former|after\ that|at\ the\ same\ time)\b""",
     re.I | re.X,
 )
-_ENDS_SENTENCE = re.compile(r"""[.!?…]["'’”)\]]*$""")
+_ENDS_SENTENCE = re.compile(r"""[.!?…。！？]["'’”»」』)\]]*$""")
 
 MIN_WORDS = 6
 MAX_WORDS = 55
@@ -82,19 +92,46 @@ class _Stems(dict[str, str | None]):
 
     LIMIT = 200_000
 
+    def __init__(self, stop: frozenset[str], stem: bool) -> None:
+        super().__init__()
+        self.stop = stop
+        self.stem = stem
+
     def __missing__(self, word: str) -> str | None:
         if len(self) >= self.LIMIT:
             self.clear()
-        stem = None if word in _STOP else _stem(word)
+        stem = None if word in self.stop else _stem(word) if self.stem else word
         self[word] = stem
         return stem
 
 
-_STEMS = _Stems()
+_STEMS: dict[str, _Stems] = {"en": _Stems(_STOP, stem=True)}
 
 
-def _terms(text: str) -> list[str]:
-    return [s for s in map(_STEMS.__getitem__, _TOKEN.findall(text.lower())) if s is not None]
+def _stems_of(language: str | None) -> _Stems:
+    code = (language or "en").split("-")[0].lower()
+    stems = _STEMS.get(code)
+    if stems is None:
+        from newsletter.content.langid import stopwords
+
+        # English suffixes mean nothing elsewhere: other languages keep their words whole.
+        stems = _STEMS[code] = _Stems(stopwords(code), stem=False)
+    return stems
+
+
+def _terms(text: str, language: str | None = None) -> list[str]:
+    stems = _stems_of(language)
+    low = text.lower()
+    tokens = (_CJK_TOKEN if _CJK_CHAR.search(low) else _TOKEN).findall(low)
+    return [s for s in map(stems.__getitem__, tokens) if s is not None]
+
+
+def _word_count(text: str) -> int:
+    """Words by spaces; in Chinese and Japanese text, one for every two characters."""
+    if not _CJK_CHAR.search(text):
+        return len(text.split())
+    cjk = len(_CJK_CHAR.findall(text))
+    return len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -129,15 +166,63 @@ class _Candidate:
     words: int
 
 
-def _candidates(paragraphs: Sequence[str]) -> list[_Candidate]:
+_LIST_ITEM_WORDS = 12
+
+
+def _is_item(paragraph: str) -> bool:
+    """A list item or a table row: short, or cells, and not a finished sentence."""
+    if " | " in paragraph:
+        return True
+    return _word_count(paragraph) <= _LIST_ITEM_WORDS and not _ENDS_SENTENCE.search(paragraph)
+
+
+def _with_lists(paragraphs: Sequence[str]) -> list[str]:
+    """`paragraphs` with each run of list items (and the line leading into it) as one
+    sentence: "Top picks: Kia EV3, MG4 Trophy, Tesla Model 3." A table gives its first
+    column, without the header row."""
+    flat = [squash(p) for p in paragraphs]
+    out: list[str] = []
+    i = 0
+    while i < len(flat):
+        j = i
+        table = " | " in flat[i]
+        while (
+            j < len(flat)
+            and flat[j]
+            and _is_item(flat[j])
+            and not flat[j].endswith(":")
+            and (" | " in flat[j]) == table
+        ):
+            j += 1
+        if j - i >= 2:
+            run = flat[i:j]
+            if table:
+                run = [r.split(" | ")[0] for r in run[1:]]
+            lead = ""
+            if out and out[-1].endswith(":"):
+                lead = out.pop() + " "
+            if len(run) >= 2:
+                out.append(f"{lead}{', '.join(run)}.")
+            i = j
+            continue
+        out.append(flat[i])
+        i += 1
+    return out
+
+
+def _candidates(paragraphs: Sequence[str], language: str | None = None) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for paragraph in paragraphs:
-        flat = " ".join(paragraph.split())
+    for flat in _with_lists(paragraphs):
         if not flat:
             continue
-        for sentence in sentences_of(flat):
+        for sentence in sentences_of(flat, language):
             out.append(
-                _Candidate(len(out), sentence, _Terms.of(_terms(sentence)), len(sentence.split()))
+                _Candidate(
+                    len(out),
+                    sentence,
+                    _Terms.of(_terms(sentence, language)),
+                    _word_count(sentence),
+                )
             )
         if len(out) >= _POOL:
             break
@@ -162,7 +247,13 @@ def _relevance(cands: list[_Candidate], doc: _Terms, title: Counter[str]) -> lis
     return scores
 
 
-def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "") -> Summary:
+def summarize(
+    paragraphs: Sequence[str],
+    *,
+    sentences: int = 3,
+    title: str = "",
+    language: str | None = None,
+) -> Summary:
     """Pick `sentences` sentences of the article, verbatim, in article order.
 
     >>> s = summarize(["Rain fell across the north of the country on Monday night.",
@@ -178,13 +269,13 @@ def summarize(paragraphs: Sequence[str], *, sentences: int = 3, title: str = "")
     another sentence can open it.
     """
     want = max(1, sentences)
-    cands = _candidates(paragraphs)
+    cands = _candidates(paragraphs, language)
     if not cands:
         return Summary((), "")
     doc_terms: list[str] = []
     for paragraph in paragraphs:
-        doc_terms += _terms(paragraph)
-    relevance = _relevance(cands, _Terms.of(doc_terms), Counter(_terms(title)))
+        doc_terms += _terms(paragraph, language)
+    relevance = _relevance(cands, _Terms.of(doc_terms), Counter(_terms(title, language)))
     pool = [c for c in cands if _usable(c)] or cands
     dangling = {c.position for c in pool if _DANGLING.match(c.text)}
 

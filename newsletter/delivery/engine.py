@@ -23,7 +23,7 @@ from typing import Protocol
 from newsletter.delivery.ledger import Record, State
 from newsletter.delivery.retry import THROTTLE_CODES, Outcome, Verdict, backoff
 from newsletter.delivery.transport import Transport
-from newsletter.errors import RunAbortedError
+from newsletter.errors import RecipientError, RunAbortedError
 from newsletter.message import Outgoing
 
 
@@ -191,13 +191,20 @@ class Engine:
     async def _worker(self, transport: Transport, jobs: Iterator[Job]) -> None:
         committed: asyncio.Future[None] | None = None  # the previous record's commit
         in_hand: collections.deque[Job] = collections.deque()  # taken by the transport
+        # The commits of recipients whose message could not be made: nothing waits for
+        # them but the end of the worker.
+        unmade: list[asyncio.Future[None]] = []
 
         def take() -> Outgoing | None:
-            job = None if self.stop.is_set() else next(jobs, None)
-            if job is None:
-                return None
-            in_hand.append(job)
-            return job.compose(self.clock())
+            while (job := None if self.stop.is_set() else next(jobs, None)) is not None:
+                try:
+                    message = job.compose(self.clock())
+                except RecipientError as error:
+                    self._unmade(job, 0, error, unmade)
+                    continue
+                in_hand.append(job)
+                return message
+            return None
 
         def delivered(message: Outgoing, outcome: Outcome) -> asyncio.Future[None] | None:
             nonlocal committed
@@ -226,12 +233,15 @@ class Engine:
                 committed = self._keep(record)
             if committed is not None:
                 await committed
+            for commit in unmade:
+                await commit
         except BaseException:
-            # The ledger cannot be written, or a message cannot be built: the other
-            # workers finish what they carry and take nothing new.
+            # The ledger cannot be written: the other workers finish what they carry and
+            # take nothing new.
             self.stop.set()
-            if committed is not None and committed.done() and not committed.cancelled():
-                committed.exception()  # raised here or by the transport: retrieved
+            for pending in [committed, *unmade]:
+                if pending is not None and pending.done() and not pending.cancelled():
+                    pending.exception()  # raised here or by the transport: retrieved
             raise
 
     def _keep(self, record: Record) -> asyncio.Future[None] | None:
@@ -281,7 +291,10 @@ class Engine:
                 if self.stop.is_set() and outcome is None:
                     return None
                 attempts += 1
-                message = job.compose(self.clock())
+                try:
+                    message = job.compose(self.clock())
+                except RecipientError as error:
+                    return self._failed_to_make(job, attempts, error)
                 outcome = await transport.send(message, committed)
             if outcome.verdict is Verdict.DELIVERED:
                 return self._delivered(job, attempts, outcome, message)
@@ -319,6 +332,18 @@ class Engine:
                 return None
             if self.stop.is_set():
                 return self._record(job, State.DEFERRED, attempts, outcome, message)
+
+    def _failed_to_make(self, job: Job, attempts: int, error: RecipientError) -> Record:
+        """The record of a recipient whose message cannot be made: failed, with the reason."""
+        return Record(job.email, State.FAILED, attempts, None, str(error)[:500], None, self.clock())
+
+    def _unmade(
+        self, job: Job, attempts: int, error: RecipientError, commits: list[asyncio.Future[None]]
+    ) -> None:
+        """Record a recipient whose message cannot be made, and go on with the next."""
+        commit = self._keep(self._failed_to_make(job, attempts, error))
+        if commit is not None:
+            commits.append(commit)
 
     def _delivered(self, job: Job, attempts: int, outcome: Outcome, message: Outgoing) -> Record:
         """The server accepted `message`: counted as accepted, the pace eased, the record."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,7 +68,7 @@ def gather(config: Config, now: datetime | None = None) -> Gathered:
             fetched.extend(got.fetched)
             notes.extend(got.notes)
         # The one place every format passes: no control character gets further.
-        articles.extend(clean_article(a) for a in found)
+        articles.extend(clean_article(_with_language(a)) for a in found)
         failures.extend(failed)
     return Gathered(tuple(articles), tuple(failures), tuple(fetched), tuple(notes))
 
@@ -89,6 +89,16 @@ def _read_remote(
     if kind == "page":
         return read_page(source, request, cache, robots, now, config.timezone)
     return read_feed(source, config.root, now=now, cache=cache, request=request, robots=robots)
+
+
+def _with_language(article: Article) -> Article:
+    """A feed's article with the language its text is written in, when it has none."""
+    if article.language:
+        return article
+    from newsletter.content.langid import detect
+
+    text = f"{article.title}\n{article.body or article.summary or ''}"
+    return replace(article, language=detect(text))
 
 
 def feed_cache_dir(config: Config) -> Path:

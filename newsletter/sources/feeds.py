@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from newsletter.config import SourceConfig
 from newsletter.content.summarize import teaser
-from newsletter.model import Article, SourceFailure
+from newsletter.model import Article, Image, SourceFailure
 from newsletter.sources.discover import announced_feeds, looks_like_html
 from newsletter.sources.feedtext import FieldText, field_text, plain
 from newsletter.sources.fetch import (
@@ -314,9 +314,40 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         author=plain(entry.get("author")),
         published=_when(entry) or now,
         tags=_tags(entry),
+        image=_entry_image(entry, link or location),
     )
     words = sum(len(p.split()) for p in body)
     return _Entry(article, teaser=(text.cut or text.read_more) and words <= TEASER_WORDS)
+
+
+def _entry_image(entry: Any, base: str) -> Image | None:
+    """The entry's lead image: `media:content` or `media:thumbnail` of an image, else an
+    image enclosure, else the first image of its HTML; never a tracking pixel."""
+    from newsletter.content.images import image_of, lead_image
+
+    candidates = [*(entry.get("media_content") or ()), *(entry.get("media_thumbnail") or ())]
+    candidates += [e for e in entry.get("enclosures") or () if isinstance(e, dict)]
+    for media in candidates:
+        kind = str(media.get("type") or media.get("medium") or "image")
+        if not kind.startswith("image"):
+            continue
+        found = image_of(
+            media.get("url") or media.get("href"),
+            width=media.get("width"),
+            height=media.get("height"),
+            base=base,
+        )
+        if found:
+            return found
+    for key in ("content", "summary_detail"):
+        value = entry.get(key)
+        detail = value[0] if isinstance(value, list) and value else value
+        html = detail.get("value") if isinstance(detail, dict) else None
+        if isinstance(html, str) and "<img" in html:
+            found = lead_image(f"<article>{html}</article>", base)
+            if found:
+                return found
+    return None
 
 
 def _when(entry: Any) -> datetime | None:

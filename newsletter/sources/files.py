@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,23 @@ import yaml
 
 from newsletter.content.markdown import clean_markdown
 from newsletter.content.repair import repair
-from newsletter.model import Article, SourceFailure
+from newsletter.model import Article, Image, SourceFailure
 from newsletter.sources.frontmatter import simple_front_matter
 
 MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".yaml", ".yml")
-FRONT_MATTER_KEYS = {"title", "url", "source", "published", "summary", "tags", "author", "id"}
+FRONT_MATTER_KEYS = {
+    "title",
+    "url",
+    "source",
+    "published",
+    "summary",
+    "tags",
+    "author",
+    "id",
+    "language",
+    "image",
+}
 
 
 class Skip(Exception):
@@ -84,7 +96,8 @@ def read_file(path: Path, tz: ZoneInfo) -> tuple[list[Article], list[SourceFailu
         return [_from_scraped(text, path, seen)], []
     if suffix in (".md", ".markdown"):
         meta, body = _split_front_matter(text, path)
-        return [_from_fields(meta, clean_markdown(body), path, seen, tz)], []
+        language = _language(meta, body)
+        return [_from_fields(meta, clean_markdown(body, language), path, seen, tz, language)], []
     if suffix in (".html", ".htm"):
         return [_from_html(text, path, seen, tz)], []
     articles, failures = [], []
@@ -112,13 +125,27 @@ def _read_text(path: Path) -> str:
 
 
 def _decode(raw: bytes, path: Path) -> str:
+    """The text of a file: UTF-8, else the charset a saved page declares, else the one
+    charset-normalizer finds (as a browser would guess it); never refused when a
+    guess reads as text."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         declared = _declared_html(raw) if path.suffix.lower() in (".html", ".htm") else None
         if declared is None:
+            declared = _detected(raw)
+        if declared is None:
             raise Skip(f"not UTF-8 (byte {error.start}); re-save the file as UTF-8") from None
         return declared
+
+
+def _detected(raw: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.chaos > 0.2:
+        return None
+    return str(best)
 
 
 def _declared_html(raw: bytes) -> str | None:
@@ -148,6 +175,7 @@ def _from_scraped(text: str, path: Path, seen: datetime) -> Article:
         source=cleaned.source,
         author=cleaned.author,
         published=seen,
+        language=cleaned.language,
     )
 
 
@@ -170,8 +198,51 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return meta, body.partition("\n")[2]
 
 
+def _language(meta: Mapping[str, Any], text: str) -> str | None:
+    """The `language:` of the front matter or entry, else the language of the text."""
+    from newsletter.content.langid import detect, normalize_tag
+
+    declared = meta.get("language")
+    if declared is not None:
+        tag = normalize_tag(declared)
+        if tag is None:
+            raise Skip(f"`language: {declared}` is not a language tag like en, fr or pt-BR")
+        return tag
+    return detect(text)
+
+
+def _image(meta: Mapping[str, Any]) -> Image | None:
+    """`image: URL`, or `image: {url, alt, width, height}`."""
+    from newsletter.content.images import image_of
+
+    value = meta.get("image")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        found = image_of(value)
+    elif isinstance(value, dict):
+        found = image_of(
+            value.get("url"),
+            alt=value.get("alt") or "",
+            width=value.get("width"),
+            height=value.get("height"),
+        )
+    else:
+        found = None
+    if found is None and not (isinstance(value, str) and value.strip()):
+        raise Skip(
+            "`image` must be an http(s) URL, or a mapping with `url` (and `alt`, `width`, `height`)"
+        )
+    return found
+
+
 def _from_fields(
-    meta: Mapping[str, Any], paragraphs: tuple[str, ...], path: Path, seen: datetime, tz: ZoneInfo
+    meta: Mapping[str, Any],
+    paragraphs: tuple[str, ...],
+    path: Path,
+    seen: datetime,
+    tz: ZoneInfo,
+    language: str | None = None,
 ) -> Article:
     unknown = set(meta) - FRONT_MATTER_KEYS
     if unknown:
@@ -192,15 +263,17 @@ def _from_fields(
     ident = _text(meta, "id") or url or content_id(title, body or summary or "")
     return Article(
         id=ident,
-        title=repair(title),
+        title=repair(title, language),
         body=body,
         origin=str(path),
-        summary=repair(summary) if summary else None,
+        summary=repair(summary, language) if summary else None,
         url=url,
         source=_text(meta, "source"),
         author=_text(meta, "author"),
         published=_when(meta.get("published"), tz) or seen,
         tags=tuple(t.strip().lower() for t in tags if t.strip()),
+        image=_image(meta),
+        language=language,
     )
 
 
@@ -246,11 +319,11 @@ def _from_html(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Article:
         "author": extracted.author,
         "summary": extracted.description,
     }
-    article = _from_fields({k: v for k, v in meta.items() if v}, paragraphs, path, seen, tz)
+    article = _from_fields(
+        {k: v for k, v in meta.items() if v}, paragraphs, path, seen, tz, extracted.language
+    )
     published = _when(extracted.published, tz) if extracted.published else None
-    if published:
-        article = Article(**{**article.__dict__, "published": published})
-    return article
+    return replace(article, published=published or article.published, image=extracted.image)
 
 
 def _from_list(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Iterator[Article | Skip]:
@@ -275,7 +348,9 @@ def _from_list(text: str, path: Path, seen: datetime, tz: ZoneInfo) -> Iterator[
             yield Skip(f"entry {number}: `body` must be text")
             continue
         try:
-            yield _from_fields(fields, clean_markdown(body) if body else (), path, seen, tz)
+            language = _language(fields, body or str(fields.get("summary") or ""))
+            paragraphs = clean_markdown(body, language) if body else ()
+            yield _from_fields(fields, paragraphs, path, seen, tz, language)
         except Skip as why:
             yield Skip(f"entry {number}: {why}")
 

@@ -109,6 +109,8 @@ def read_page(
         author=extracted.author,
         published=published,
         tags=tuple(t.lower() for t in extracted.tags),
+        image=extracted.image,
+        language=extracted.language,
     )
     return PageRead([article], [], notes, (fetched,))
 

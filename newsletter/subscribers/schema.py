@@ -335,11 +335,21 @@ def email_value(tag: str, text: str | None, smtputf8: bool) -> str:
         raise Refused(str(error)) from None
 
 
+#: The longest `name` accepted, in characters: room for any real name, and a `To:` header
+#: that stays far within the 998 characters a mail line may have (RFC 5322 §2.1.1).
+NAME_MAX = 200
+
+
 def name_value(tag: str, text: str | None, smtputf8: bool) -> str | None:
-    """`name`: one line of text, or nothing."""
+    """`name`: one line of text of at most NAME_MAX characters, or nothing."""
     if _empty(tag, text):
         return None
-    return text_value(tag, text, "name")
+    name = text_value(tag, text, "name")
+    if len(name) > NAME_MAX:
+        raise Refused(
+            f"`name` is {len(name):,} characters long, over the limit of {NAME_MAX}; shorten it"
+        )
+    return name
 
 
 def _choice(tag: str, text: str | None, name: str, choices: tuple[str, ...]) -> str:
@@ -532,6 +542,8 @@ def make_subscriber(
     reasons = []
     if name is not None and (reason := text_problem(name)):
         reasons.append(f"the name {reason}")
+    elif name is not None and len(name) > NAME_MAX:
+        reasons.append(f"the name is {len(name):,} characters long, over the limit of {NAME_MAX}")
     topic_set = frozenset(topics)
     for topic in sorted(topic_set):
         if not topic.strip():

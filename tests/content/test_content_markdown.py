@@ -50,7 +50,7 @@ def test_markdown_markup_is_stripped_and_text_kept() -> None:
 
 def test_markdown_text_is_repaired() -> None:
     """Markdown text gets the same character repair as scraped text."""
-    assert clean_markdown("Itâ€™s “fine”") == ('It\'s "fine"',)
+    assert clean_markdown("Itâ€™s “fine”") == ("It’s “fine”",)
 
 
 def _all_inline_rules(text: str) -> str:
@@ -62,8 +62,10 @@ def _all_inline_rules(text: str) -> str:
     text = md._MD_AUTOLINK.sub(lambda m: m.group(1), text)
     text = md._MD_HTML.sub("", text)
     text = md._MD_CODE.sub(lambda m: m.group(1), text)
+    text = md._MD_URL.sub(lambda m: md._shelter(m.group(0), "_*~"), text)
     for _ in range(3):
         text = md._MD_EMPH.sub(lambda m: m.group(2), text)
+        text = md._MD_UNDERSCORE.sub(lambda m: m.group(2), text)
     return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - md._SHELTER), text)
 
 
@@ -76,3 +78,11 @@ def test_text_without_markup_characters_skips_the_rules_with_the_same_result() -
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
         assert md._md_inline(text) == _all_inline_rules(text), repr(text)
+
+
+def test_underscores_inside_words_and_addresses_survive() -> None:
+    """`utm_source`, `enter_async_context` and the `_` of a URL are not emphasis markers;
+    `_word_` at word edges still is."""
+    assert clean_markdown(
+        "Call enter_async_context, not _this_: https://example.org/a_b?utm_source=x_y"
+    ) == ("Call enter_async_context, not this: https://example.org/a_b?utm_source=x_y",)

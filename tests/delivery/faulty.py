@@ -212,7 +212,8 @@ class FaultyServer:
     """`with FaultyServer() as server:` runs the handler on a free loopback port.
 
     `credentials` (user, password) turns on AUTH (over plain text, for tests) and
-    requires it; a client with other credentials is refused with 535.
+    requires it; a client with other credentials is refused with 535. `smtputf8` offers
+    SMTPUTF8 (RFC 6531).
     """
 
     def __init__(
@@ -222,11 +223,12 @@ class FaultyServer:
         credentials: tuple[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int | None = None,
+        smtputf8: bool = False,
     ) -> None:
         self.handler = handler or FaultyHandler()
         self.host = host
         self.port = port or free_port(host)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if credentials is not None:
             kwargs.update(
                 authenticator=_authenticator(*credentials),

@@ -17,9 +17,6 @@ from tests.sources.helpers import Run, letter, newsletter, write_article
 
 DAY = "2026-03-09"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
-LATIN1 = (
-    "Café opens on the square\n\nThe café opened with free coffee for the first hundred people."
-)
 CP1252_PAGE = (
     '<html><head><meta charset="windows-1252"><title>Caf\u00e9 reopens</title></head><body>'
     "<article><h1>Caf\u00e9 reopens after the flood</h1>"
@@ -37,10 +34,6 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "huge.txt": (
         b"Headline\n\n" + b"word " * (1100 * 1024),
         "huge.txt: too large (5500 KiB; the limit is 5120 KiB)",
-    ),
-    "latin1.txt": (
-        LATIN1.encode("latin-1"),
-        "latin1.txt: not UTF-8 (byte 3); re-save the file as UTF-8",
     ),
     "head-only.html": (
         b"<html><head><title>Only a title</title></head></html>",

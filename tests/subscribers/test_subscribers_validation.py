@@ -184,3 +184,23 @@ def test_many_problems_are_all_reported(tmp_path: Path) -> None:
     problems = validate(path)
     assert len(problems) == 1000
     assert [p.line for p in problems] == list(range(3, 2003, 2))
+
+
+def test_a_name_over_the_limit_is_reported_with_its_line_and_the_limit(tmp_path: Path) -> None:
+    """A 1,349-character name (a To line no relay takes) is a problem at its line that
+    names the limit, in `validate` and when the list is loaded for a send; a name at the
+    limit is fine."""
+    from newsletter.subscribers.schema import NAME_MAX
+
+    path = tmp_path / "subscribers.yaml"
+    path.write_text(
+        "subscribers:\n"
+        f"  - {{email: ok@example.com, name: {'n' * NAME_MAX}}}\n"
+        f"  - email: ada@example.com\n    name: {'Lovelace ' * 150}\n",
+        encoding="utf-8",
+    )
+    (problem,) = validate(path)
+    assert (problem.line, problem.column) == (4, 11)
+    assert f"over the limit of {NAME_MAX}" in problem.message
+    with pytest.raises(SubscriberFileError, match=f"subscribers.yaml:4:11: .*limit of {NAME_MAX}"):
+        load(path)
