@@ -155,9 +155,9 @@ def send_issue(
     folder = issue.folder  # the edition's: its own ledger, archive and lock
     config = issue.config
     # The list as it stands: the file and every change the web side recorded since.
-    subscribers = current(
-        folder.subscribers_path, journal_dir(folder), smtputf8=config.sending.smtputf8
-    )
+    # Read as a relay with SMTPUTF8 would take them: an address that needs it fails alone
+    # when its message is made, instead of refusing the whole list.
+    subscribers = current(folder.subscribers_path, journal_dir(folder), smtputf8=True)
     # Checked in a dry run too, when one is given: the dry run says what the real one would.
     targets = smtp_targets(config, request.smtp_url) if _has_url(config, request) else []
     if not request.dry_run and not targets:

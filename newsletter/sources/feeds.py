@@ -244,6 +244,7 @@ def _entries(
         except NotJsonFeed as why:
             return [], [SourceFailure(origin, f"not an RSS, Atom or JSON feed: {why}")]
         title, raw_entries = parsed_json.title, parsed_json.entries
+        feed_language = parsed_json.language
     else:
         import feedparser
 
@@ -253,11 +254,14 @@ def _entries(
             return [], [SourceFailure(origin, _not_a_feed(body, parsed))]
         title = plain(parsed.feed.get("title"), parsed.feed.get("title_detail"))
         raw_entries = parsed.entries
+        feed_language = _str(parsed.feed.get("language")) or _str(
+            (parsed.feed.get("title_detail") or {}).get("language")
+        )
     name = source.name or plain(title) or _host(source.location)
     entries, failures = [], []
     for number, entry in enumerate(raw_entries, start=1):
         try:
-            entries.append(_article(entry, name, source.location, origin, now))
+            entries.append(_article(entry, name, source.location, origin, now, feed_language))
         except ValueError as why:
             failures.append(SourceFailure(f"{origin} entry {number}", str(why)))
     return entries, failures
@@ -277,7 +281,9 @@ def _not_a_feed(body: bytes, parsed: Any) -> str:
     return f"not an RSS or Atom feed{detail}"
 
 
-def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -> _Entry:
+def _article(
+    entry: Any, name: str, location: str, origin: str, now: datetime, feed_language: str | None
+) -> _Entry:
     link = _str(entry.get("link"))
     content = field_text(entry.get("content", [{}])[0]) if entry.get("content") else FieldText()
     summary = field_text(entry.get("summary_detail") or {"value": entry.get("summary")})
@@ -315,9 +321,31 @@ def _article(entry: Any, name: str, location: str, origin: str, now: datetime) -
         published=_when(entry) or now,
         tags=_tags(entry),
         image=_entry_image(entry, link or location),
+        language=_language(entry, feed_language, f"{title}\n\n" + "\n\n".join(body)),
     )
     words = sum(len(p.split()) for p in body)
     return _Entry(article, teaser=(text.cut or text.read_more) and words <= TEASER_WORDS)
+
+
+def _language(entry: Any, feed_language: str | None, text: str) -> str | None:
+    """The language the entry declares (`xml:lang` of its content, summary or title; a
+    JSON Feed item's `language`), else the feed's (`<language>`, `xml:lang`, JSON Feed's
+    `language`), else the language of its text. A declared value that is not a language
+    tag is passed over."""
+    from newsletter.content.langid import detect, normalize_tag
+
+    details = [
+        *(entry.get("content") or ()),
+        entry.get("summary_detail"),
+        entry.get("title_detail"),
+    ]
+    declared = [_str(entry.get("language"))]
+    declared += [_str(d.get("language")) for d in details if isinstance(d, dict)]
+    for value in [*declared, feed_language]:
+        tag = normalize_tag(value) if value else None
+        if tag:
+            return tag
+    return detect(text)
 
 
 def _entry_image(entry: Any, base: str) -> Image | None:

@@ -23,6 +23,7 @@ class NotJsonFeed(ValueError):
 class JsonFeed:
     title: str | None
     entries: list[dict[str, Any]]
+    language: str | None = None  # the feed's `language` (JSON Feed 1.1)
 
 
 def looks_like_json(body: bytes, content_type: str | None) -> bool:
@@ -44,11 +45,14 @@ def parse_json_feed(body: bytes) -> JsonFeed:
     if not isinstance(items, list):
         raise NotJsonFeed("a JSON Feed without an `items` list")
     title = data.get("title") if isinstance(data.get("title"), str) else None
-    return JsonFeed(title, [_entry(item) for item in items if isinstance(item, dict)])
+    language = _text(data.get("language"))
+    return JsonFeed(title, [_entry(item) for item in items if isinstance(item, dict)], language)
 
 
 def _entry(item: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {}
+    if _text(item.get("language")):
+        entry["language"] = _text(item.get("language"))
     title = _text(item.get("title"))
     if title:
         entry["title"] = title

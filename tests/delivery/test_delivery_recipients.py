@@ -66,6 +66,27 @@ def test_a_non_ascii_local_part_fails_alone_on_a_relay_without_smtputf8(letter: 
     assert "jörg@example.com" in result.stderr and "SMTPUTF8" in result.stderr
 
 
+def test_a_non_ascii_local_part_without_the_setting_fails_alone(letter: Path) -> None:
+    """Without `sending.smtputf8`, a `jörg@…` in the list does not refuse the whole send:
+    that one reader is failed with a reason naming the setting, the others are delivered."""
+    _subscribers(
+        letter,
+        [
+            {"email": "first@example.com"},
+            {"email": "jörg@example.com"},
+            {"email": "last@example.com"},
+        ],
+    )
+    with FaultyServer() as server:
+        result = cli(letter, "send", "--date", DAY, "--smtp-url", server.url)
+        accepted = sorted(server.handler.recipients())
+    assert result.returncode == 1
+    assert accepted == ["first@example.com", "last@example.com"]
+    row = ledger(letter)["jörg@example.com"]
+    assert row.state == "failed" and "smtputf8: true" in row.response
+    assert "Traceback" not in result.stderr
+
+
 def test_a_relay_with_smtputf8_gets_a_non_ascii_local_part_as_it_is(letter: Path) -> None:
     """A relay that offers SMTPUTF8 receives `jörg@…` in UTF-8 (RFC 6531)."""
     configure(letter, smtputf8=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsletter.config import Config, load_config
 from newsletter.model import Digest, Image, Item, Section, SourceRef
-from newsletter.render import RenderedIssue, Renderer, escape_values
+from newsletter.render import RenderedIssue, Renderer
 
 DAY = date(2026, 11, 20)
 LONG_URL = "https://example.org/reports/" + "-".join(["unbroken"] * 40)[:272] + ".pdf"
@@ -63,18 +63,19 @@ def config(folder: Path, **changes: object) -> Config:
     return replace(load_config(folder / "newsletter.yaml"), **changes)  # type: ignore[arg-type]
 
 
-def filled(rendered: RenderedIssue) -> str:
-    """The HTML as a reader named Ada gets it (links and names filled in)."""
-    values = {
-        "email": "ada@example.com",
+def filled(rendered: RenderedIssue, email: str = "ada@example.com") -> str:
+    """The HTML as a reader named Ada gets it (links and names filled in, filters on
+    them run on the real values)."""
+    given = {
+        "email": email,
         "name": "Ada Lovelace",
         "first_name": "Ada",
         "greeting": "Hi Ada,",
         "unsubscribe": "https://news.example.com/unsubscribe/t",
         "preferences": "https://news.example.com/preferences/t",
     }
-    keys = rendered.html.keys
-    return rendered.html.fill(escape_values({k: values.get(k, "") for k in keys}))
+    _, html_values = rendered.values({k: v for k, v in given.items() if k in rendered.keys})
+    return rendered.html.fill(html_values)
 
 
 def render(folder: Path, issue: Digest, **options: object) -> RenderedIssue:

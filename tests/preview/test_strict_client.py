@@ -92,6 +92,18 @@ def test_long_url_and_words_fit_a_strict_client(browser: Browser, folder: Path, 
         assert image["right"] <= width and image["alt"], image
 
 
+def test_a_long_reader_address_in_the_footer_fits_a_strict_client(
+    browser: Browser, folder: Path
+) -> None:
+    """The reader's own address, filled in per message, gets break points too: a
+    70-character address in the footer does not widen the strict view at 320 px."""
+    email = "averyveryverylongreadername.with.department@subdomain.example-university.org"
+    html = strict_client(filled(render(folder, digest(2)), email=email))
+    assert email in html.replace("<wbr>", "")
+    assert layout(browser, html, 320)["scrollWidth"] <= 320
+    assert layout(browser, html.replace("<wbr>", ""), 320)["scrollWidth"] > 320
+
+
 def test_the_break_points_are_what_makes_it_fit(browser: Browser, folder: Path) -> None:
     """Without its <wbr> break points the same strict page scrolls sideways at 375 px:
     the fit above comes from the markup, not from CSS a client may drop."""
