@@ -109,6 +109,16 @@ class DkimSettings:
 
 
 @dataclass(frozen=True)
+class BounceSettings:
+    """Where bounces go and when a reader counts as bounced (`bounces:` in newsletter.yaml)."""
+
+    address: str | None = None  # default: bounces@ the sender's domain
+    verp: bool = True  # a personal, signed Return-Path per message
+    soft_limit: int = 3  # this many soft bounces…
+    soft_days: int = 15  # …within this many days make a reader bounced
+
+
+@dataclass(frozen=True)
 class Logo:
     """The masthead's image: an absolute https URL, its size in CSS pixels, its words."""
 
@@ -161,7 +171,13 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
     unsubscribe: UnsubscribeSettings = field(default_factory=UnsubscribeSettings)
-    dkim: DkimSettings | None = None
+    dkim: DkimSettings | None = None  # the first key of `dkim_keys`
+    dkim_keys: tuple[DkimSettings, ...] = ()  # `dkim:` as a list: one signature per key
+    bounces: BounceSettings = field(default_factory=BounceSettings)
+    # `list_id:` in newsletter.yaml, else the one recorded by the first send (see
+    # `newsletter.identity`); None: derived from `name`, as before either existed.
+    fixed_list_id: str | None = None
+    sender_id: str | None = None  # `feedback_id: {sender_id: …}`, the last Feedback-ID field
     brand: Brand = field(default_factory=Brand)
     signup: SignupSettings = field(default_factory=SignupSettings)
 
@@ -171,9 +187,23 @@ class Config:
 
     @property
     def list_id(self) -> str:
-        """The RFC 2919 list label: stable for the life of the list."""
-        label = re.sub(r"[^a-z0-9-]+", "-", self.name.lower()).strip("-") or "newsletter"
-        return f"{label}.{self.sender.domain}"
+        """The RFC 2919 list label: stable for the life of the list, whatever `name` becomes."""
+        return self.fixed_list_id or derived_list_id(self.name, self.sender.domain)
+
+    @property
+    def bounce_address(self) -> str:
+        """The fixed Return-Path: `bounces.address`, else bounces@ the sender's domain."""
+        return self.bounces.address or f"bounces@{self.sender.domain}"
+
+
+def derived_list_id(name: str, domain: str) -> str:
+    """The list label made from a newsletter's name: what `init` fixes and a first send records."""
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "newsletter"
+    return f"{label}.{domain}"
+
+
+_LIST_ID = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{5,15}$")
 
 
 _HINT = (
@@ -491,6 +521,16 @@ class _Reader:
         return SignupSettings(**self.fields(node, spec, set()))
 
     def dkim(self, node: yaml.Node) -> Any:
+        """One key, or a list of keys (say rsa-sha256 and ed25519-sha256 side by side)."""
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                return self.fail(node, "`dkim:` lists no key; give at least one, or remove it")
+            keys = [self.dkim_key(n) for n in node.value]
+            return tuple(k for k in keys if k is not _INVALID)
+        key = self.dkim_key(node)
+        return key if key is _INVALID else (key,)
+
+    def dkim_key(self, node: yaml.Node) -> Any:
         spec = {
             "domain": self.string,
             "selector": self.string,
@@ -504,6 +544,37 @@ class _Reader:
         if not {"domain", "selector", "key_file"} <= values.keys():
             return _INVALID
         return DkimSettings(**values)
+
+    def bounces(self, node: yaml.Node) -> Any:
+        spec = {
+            "address": self.address,
+            "verp": self.boolean,
+            "soft_limit": self.number(int, 1),
+            "soft_days": self.number(int, 1),
+        }
+        values = self.fields(node, spec, set())
+        if "+" in values.get("address", "").partition("@")[0]:
+            return self.fail(node, "bounces.address must have no `+`: VERP adds `+TOKEN` to it")
+        return BounceSettings(**values)
+
+    def list_id(self, node: yaml.Node) -> Any:
+        value = self.string(node)
+        if value is not _INVALID and not _LIST_ID.match(value):
+            return self.fail(
+                node, f"`{value}` is not a list id like morning-sample.news.example.com (RFC 2919)"
+            )
+        return value
+
+    def feedback_id(self, node: yaml.Node) -> Any:
+        values = self.fields(node, {"sender_id": self.string}, {"sender_id"})
+        sender_id = values.get("sender_id")
+        if sender_id is None:
+            return _INVALID
+        if not _SENDER_ID.match(sender_id):
+            return self.fail(
+                node, f"sender_id `{sender_id}` must be 5 to 15 letters, digits, `-` or `_`"
+            )
+        return sender_id
 
     def colour(self, node: yaml.Node) -> Any:
         value = self.string(node)
@@ -554,6 +625,18 @@ def node_keys(node: yaml.Node) -> set[str]:
     return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
+LIST_ID_FILE = ".newsletter/list-id"
+
+
+def recorded_list_id(root: Path) -> str | None:
+    """The list id the first send recorded, for a folder whose newsletter.yaml has none."""
+    try:
+        value = (root / LIST_ID_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return value if _LIST_ID.match(value) else None
+
+
 def _syntax_hint(problems: list[Problem]) -> str:
     if any("indentation" in p.message for p in problems):
         return _SYNTAX_HINT
@@ -588,6 +671,9 @@ def load_config(path: Path) -> Config:
         "smtp": reader.smtp,
         "unsubscribe": reader.unsubscribe,
         "dkim": reader.dkim,
+        "bounces": reader.bounces,
+        "list_id": reader.list_id,
+        "feedback_id": reader.feedback_id,
         "brand": reader.brand,
         "signup": reader.signup,
     }
@@ -596,6 +682,12 @@ def load_config(path: Path) -> Config:
         raise ConfigError(reader.problems, _HINT)
     values["smtp_urls"] = tuple(values.pop("smtp", ()))
     values["smtp_url"] = values["smtp_urls"][0] if values["smtp_urls"] else None
+    if "dkim" in values:
+        values["dkim_keys"] = values["dkim"]
+        values["dkim"] = values["dkim"][0]
+    values["fixed_list_id"] = values.pop("list_id", None) or recorded_list_id(path.parent)
+    if "feedback_id" in values:
+        values["sender_id"] = values.pop("feedback_id")
     if "sources" not in values:
         values["sources"] = (SourceConfig("folder", "articles"),)
     return Config(path=path, **values)

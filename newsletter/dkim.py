@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from newsletter.config import Config
+from newsletter.config import Config, DkimSettings
 from newsletter.errors import ConfigError, Problem
 from newsletter.message import crlf_line_ends
 
@@ -38,6 +38,7 @@ __all__ = [
     "ALGORITHMS",
     "SIGNED_HEADERS",
     "Signer",
+    "Signers",
     "dns_record",
     "generate_key",
     "relaxed_body",
@@ -69,6 +70,7 @@ SIGNED_HEADERS: tuple[str, ...] = (
 #: Signed a second time (over-signing, RFC 6376 §5.4.2): a second copy breaks the signature.
 OVERSIGNED_HEADERS: tuple[str, ...] = (
     "from",
+    "reply-to",
     "subject",
     "list-unsubscribe",
     "list-unsubscribe-post",
@@ -137,15 +139,21 @@ class Signer:
         self._relaxed = _template(relaxed)
 
     @classmethod
-    def from_config(cls, config: Config) -> Signer | None:
-        """The signer `newsletter.yaml` asks for, or None without a `dkim:` section.
+    def from_config(cls, config: Config) -> Signer | Signers | None:
+        """The signer `newsletter.yaml` asks for, or None without a `dkim:` section; with
+        several keys, `Signers`, which puts one signature per key on each message.
 
         Raises ConfigError naming the key file when it is missing or unusable, and
         newsletter.yaml when dkim.domain or dkim.selector is no DNS name.
         """
-        settings = config.dkim
-        if settings is None:
+        keys = config.dkim_keys or ((config.dkim,) if config.dkim else ())
+        if not keys:
             return None
+        signers = [cls.from_settings(config, settings) for settings in keys]
+        return signers[0] if len(signers) == 1 else Signers(signers)
+
+    @classmethod
+    def from_settings(cls, config: Config, settings: DkimSettings) -> Signer:
         try:
             _check_names(settings.domain, settings.selector)
         except ValueError as error:
@@ -207,6 +215,28 @@ class Signer:
             return self._key.sign(digest, _PKCS1, _SHA256)
         # RFC 8463 §3: Ed25519 signs the SHA-256 hash, not the data itself.
         return self._key.sign(digest)
+
+
+class Signers:
+    """Several keys, one DKIM-Signature each (RFC 6376 §4.2): say an ed25519-sha256 one
+    for receivers that check it and an rsa-sha256 one for those that do not yet. Each
+    signs the message alone, so each verifies whatever the others are."""
+
+    def __init__(self, signers: list[Signer]) -> None:
+        self.signers = signers
+        # Any RSA key makes signing costly enough to be worth threads (see send._jobs).
+        rsa_first = sorted(signers, key=lambda s: not s.algorithm.startswith("rsa-"))
+        self.algorithm = rsa_first[0].algorithm
+
+    def sign(self, message: bytes) -> bytes:
+        return self.header(message) + message
+
+    def header(self, message: bytes) -> bytes:
+        return self.prepare(message)()
+
+    def prepare(self, message: bytes, *, crlf_only: bool = False) -> Callable[[], bytes]:
+        parts = [s.prepare(message, crlf_only=crlf_only) for s in self.signers]
+        return lambda: b"".join(part() for part in parts)
 
 
 def split_message(message: bytes) -> tuple[bytes, bytes]:

@@ -35,6 +35,7 @@ class Links:
     unsubscribe: str
     preferences: str
     mailto: str | None = None
+    return_path: str | None = None  # the envelope sender (VERP), else `bounce_address`
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,23 @@ class EncodedPersonal:
         return b"".join(parts), self.fixed_safe
 
 
+def feedback_id(config: Config, number: int) -> str:
+    """Gmail's feedback-loop header, `ISSUE:LIST:newsletter:SENDERID`: the issue number
+    first, so that the complaints Postmaster Tools reports are told apart by issue."""
+    label = config.list_id.split(".")[0]
+    return f"{number}:{label}:newsletter:{config.sender_id or default_sender_id(config)}"
+
+
+def default_sender_id(config: Config) -> str:
+    """The sender's domain, as a 5-15 character id (Gmail's rule for the last field)."""
+    labels = config.sender.domain.lower().split(".")
+    labels = labels[:-1] if len(labels) > 1 else labels  # the top-level domain says nothing
+    label = re.sub(r"[^a-z0-9-]+", "-", "-".join(labels)).strip("-")
+    if len(label) > 15:
+        label = re.sub(r"[^a-z0-9-]+", "-", labels[-1])[:15]
+    return label if len(label) >= 5 else f"{label}-news"
+
+
 class Composer:
     """Builds one message per subscriber from a rendered issue; per-issue work is done once."""
 
@@ -330,7 +348,7 @@ class Composer:
         self.subject_header = encode_header_value("Subject", rendered.subject)
         label = clean_phrase(config.name).replace('"', "'")
         self.list_id = f'"{label}" <{config.list_id}>' if label.isascii() else f"<{config.list_id}>"
-        self.feedback_id = f"{config.list_id.split('.')[0]}:digest:newsletter:{sender.domain}"
+        self.feedback_id = feedback_id(config, rendered.digest.number)
         static = [
             fold(f"From: {self.from_header}"),
             f"Subject: {self.subject_header}",
@@ -439,7 +457,8 @@ class Composer:
         personal = to + message_id + "".join(uris)
         safe = safe and self.static_safe and "\r" not in personal and "\n" not in personal
         safe = safe and data.endswith(b"\r\n")
-        message = Outgoing(self.config.sender.address, recipient, message_id, data, safe)
+        envelope = links.return_path or self.config.bounce_address
+        message = Outgoing(envelope, recipient, message_id, data, safe)
         return message if sign is None else with_header(message, sign(data))
 
 

@@ -117,6 +117,7 @@ class Status(enum.StrEnum):
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
+    COMPLAINED = "complained"  # reported a message as spam: unsubscribed, and why
     PENDING = "pending"  # signed up, not confirmed yet: receives nothing but the confirmation
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from newsletter.config import Config
 from newsletter.errors import RecipientError
 from newsletter.message import Composer, Links, Outgoing, with_header
 from newsletter.model import Digest, Subscriber
 from newsletter.render import HTML_CLIP_BYTES, RenderedIssue, Renderer
+
+if TYPE_CHECKING:
+    from newsletter.bounces.verp import Verp
 
 
 class Personalizer:
@@ -40,6 +44,7 @@ class Personalizer:
             self.signer = dkim.Signer.from_config(config)
         self._unsubscribe = unsubscribe
         self._tokens = unsubscribe.Tokens(self.secret, config.list_id)
+        self._verp = self._return_paths()
         # Source failures are shown to the editor in previews, never to readers.
         self.editor_notes = [str(f) for f in digest.failures] if for_editor else []
         self._audiences: dict[tuple[frozenset[str], str], tuple[RenderedIssue, Composer]] = {}
@@ -81,6 +86,15 @@ class Personalizer:
         created if there is none yet (the only write this class makes)."""
         self.secret = self._unsubscribe.load_secret(self.config)
         self._tokens = self._unsubscribe.Tokens(self.secret, self.config.list_id)
+        self._verp = self._return_paths()
+
+    def _return_paths(self) -> Verp | None:
+        """The signed envelope senders (VERP) of this key, unless `bounces.verp` is off."""
+        if not self.config.bounces.verp:
+            return None
+        from newsletter.bounces.verp import Verp
+
+        return Verp(self.secret, self.config.list_id, self.config.bounce_address)
 
     def has_content(self, subscriber: Subscriber) -> bool:
         """False when the subscriber's topics match no section of this issue."""
@@ -91,10 +105,12 @@ class Personalizer:
     def links(self, subscriber: Subscriber) -> Links:
         u, config = self._unsubscribe, self.config
         token = self._tokens(subscriber.email)
+        verp = self._verp
         return Links(
             u.unsubscribe_url(config, token),
             u.preferences_url(config, token),
             u.mailto(config, token),
+            verp.address(self.digest.date, subscriber.email) if verp is not None else None,
         )
 
     def composer_for(

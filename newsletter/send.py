@@ -143,6 +143,7 @@ def send_issue(
     addresses, every template for every audience) is found before the first write, so an
     InputError leaves the folder as it was.
     """
+    from newsletter.identity import fix_list_id
     from newsletter.issue import load_issue
     from newsletter.lock import run_lock
     from newsletter.personal import Personalizer
@@ -200,6 +201,9 @@ def send_issue(
     with run_lock(folder.lock_path, "newsletter send") as lock, _set_aside(folder) as reserve:
         try:
             personalizer.keep_secret()
+            # From the first real send on, the list id no longer follows `name:` (the
+            # one recorded is the one this run's tokens are made with).
+            fix_list_id(config)
         except OSError as error:
             raise cannot_write(
                 error.filename or folder.state_dir, error, "Nothing was sent."

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sink": "newsletter.cli.sink:sink",
     "serve": "newsletter.cli.serve:serve",
     "dkim": "newsletter.cli.dkim:dkim",
+    "bounces": "newsletter.cli.bounces:bounces",
     "form": "newsletter.cli.form:form",
 }
 
@@ -36,11 +37,12 @@ HELP_LINES: dict[str, str] = {
     "build": "Build the day's issue from the sources and print it.",
     "preview": "Render exactly what a subscriber would get.",
     "send": "Send the day's issue to every active subscriber.",
-    "status": "What was sent, failed or is pending for an issue.",
+    "status": "What was sent, failed, is pending, bounced or complained about.",
     "subscribers": "List, edit and check subscribers.yaml.",
     "sink": "Run a local SMTP server that stores every message it receives.",
     "serve": "Run the web side: unsubscribe, signup, preferences and the archive.",
     "dkim": "DKIM keys: generate a key pair and print the DNS record.",
+    "bounces": "Read bounces and complaints back into subscribers.yaml.",
     "form": "Print an HTML signup form to paste into a website.",
 }
 

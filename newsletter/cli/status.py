@@ -26,7 +26,8 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 def status(
     cli: CliContext, day: str | None, as_json: bool, shard: str | None, edition: str
 ) -> None:
-    """What was sent, failed, or is pending for an issue.
+    """What was sent, failed, or is pending for an issue, and what came back: bounced,
+    soft-bounced and complaints (read by `newsletter bounces process`).
 
     Exit status 1 when anything is failed or pending, so scripts can alert.
 
@@ -87,11 +88,24 @@ def status(
         "skipped": st.counts.get("skipped", 0),
         "dropped": dropped,
     }
+    from newsletter.bounces.events import EventStore
+
+    events = EventStore(folder.ledger_path, readonly=True)
+    try:
+        came_back = events.counts_for_issue(the_day)
+    finally:
+        events.close()
+    bounces = {
+        "bounced": came_back.get("hard", 0),
+        "soft_bounced": came_back.get("soft", 0),
+        "complained": came_back.get("complaint", 0),
+    }
     data: dict[str, object] = {
         "date": the_day.isoformat(),
         "number": st.number,
         "subject": st.subject,
         "counts": counts,
+        "bounces": bounces,
         "failures": [
             {
                 "email": r.email,
@@ -120,6 +134,12 @@ def status(
                 f"failed {c['failed']}, pending {c['pending']}"
                 + (f", skipped {c['skipped']} (no topic of theirs)" if c["skipped"] else "")
                 + (f", dropped {c['dropped']} (no longer subscribed)" if c["dropped"] else "")
+            )
+        if any(bounces.values()):
+            click.echo(
+                f"  came back: bounced {bounces['bounced']}, soft-bounced "
+                f"{bounces['soft_bounced']}, complaints {bounces['complained']} "
+                "(`newsletter bounces list` shows each)"
             )
         if st.runs:
             click.echo(f"  runs: {st.runs}, the first started {st.started_at}")

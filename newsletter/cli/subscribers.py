@@ -374,7 +374,9 @@ def validate(cli: CliContext, smtputf8: bool, fix: bool) -> None:
         click.echo(f"{path}: {email}: {verb}, not confirmed within {expiry:g} days")
     everyone = current(path, folder.state_dir, smtputf8=allow)
     counts = {s: sum(1 for x in everyone if x.status is s) for s in Status}
-    detail = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n or s is not Status.PENDING)
+    # active, unsubscribed and bounced always; pending and complained when someone has it.
+    shown = [(s, n) for i, (s, n) in enumerate(counts.items()) if n or i < 3]
+    detail = ", ".join(f"{n} {s.value}" for s, n in shown)
     click.echo(f"{path}: {len(everyone)} subscribers ({detail}); no problems")
     if dropped and not fix:
         cli.say("`newsletter subscribers validate --fix` drops the expired signups.")

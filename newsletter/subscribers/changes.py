@@ -5,6 +5,7 @@ written atomically, and leaves the rest of the file byte for byte as it was.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -30,11 +31,22 @@ from newsletter.subscribers.store import locked, write_atomic
 Expected = tuple[str | None, Subscriber | None] | Callable[[str | None, Subscriber | None], bool]
 
 
-def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None = None) -> bool:
+def set_status(
+    path: Path,
+    email: str,
+    status: Status,
+    *,
+    lock_path: Path | None = None,
+    note: str | None = None,
+) -> bool:
     """Give `email` the status `status`; True if that changed the file, False if it had it.
 
     Works even when other entries have problems, so an unsubscribe is never held up by a
     typo elsewhere. UnknownSubscriberError if the address is not in the file.
+
+    `note` (say "bounced 2026-12-07: 5.1.1 user unknown") is written as a comment after
+    the new value, in a block entry whose status line has no comment of the reader's; a
+    later change of status takes such a note away again.
     """
     status = Status(status)
     with locked(path, lock_path), no_gc():
@@ -43,7 +55,11 @@ def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None
         todo = [e for e in targets if e.subscriber is None or e.subscriber.status is not status]
         if not todo:
             return False
-        splices = [s for e in todo for s in edit.set_key(scan.text, e.node, "status", status.value)]
+        splices = [
+            _with_note(scan.text, e.node, splice, note)
+            for e in todo
+            for splice in edit.set_key(scan.text, e.node, "status", status.value)
+        ]
 
         def expect(entry: Entry) -> Expected:
             if entry not in todo:
@@ -56,6 +72,36 @@ def set_status(path: Path, email: str, status: Status, *, lock_path: Path | None
         new = edit.apply(scan.text, splices)
         write_checked(path, scan, new, [expect(e) for e in scan.checked.entries])
         return True
+
+
+# A note `set_status` wrote: "# bounced 2026-12-07: …" and the like.
+_NOTE = re.compile(r"#\s*(?:bounced|complained|unsubscribed|soft-bounced) \d{4}-\d{2}-\d{2}\b")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _with_note(text: str, entry: yaml.Node, splice: edit.Splice, note: str | None) -> edit.Splice:
+    """`splice` (the new status value) with `note` after it on its line, replacing an
+    earlier note of ours; without `note`, taking an earlier note of ours away."""
+    if not isinstance(entry, yaml.MappingNode) or entry.flow_style:
+        return splice
+    comment = f"  # {' '.join(_UNPRINTABLE.sub(' ', note).split())[:160]}" if note else ""
+    if splice.start != splice.end and splice.text.endswith("\n"):  # a value over lines
+        return splice
+    if splice.start == splice.end and splice.text.endswith("\n"):  # a new `status:` line
+        line_end = "\r\n" if splice.text.endswith("\r\n") else "\n"
+        return edit.Splice(
+            splice.start, splice.end, splice.text[: -len(line_end)] + comment + line_end
+        )
+    eol = text.find("\n", splice.end)
+    eol = len(text) if eol < 0 else eol
+    if eol > splice.end and text[eol - 1] == "\r":
+        eol -= 1
+    rest = text[splice.end : eol]
+    if rest.strip() and not _NOTE.match(rest.strip()):
+        return splice  # the reader's own comment stays, and no note is added
+    if not rest.strip() and not comment:
+        return splice
+    return edit.Splice(splice.start, eol, splice.text + comment)
 
 
 def add(

@@ -14,6 +14,8 @@ Routes:
     GET  /archive/               every sent issue;  GET /archive/YYYY-MM-DD  one issue
     GET  /feed.atom              the Atom feed of issues
     GET  /healthz                "ok", for a proxy or a supervisor
+    POST /webhooks/{provider}    bounces and complaints from Mailgun, SendGrid, Postmark,
+                                 Amazon SES (newsletter.web.webhooks)
 
 A forged, truncated or foreign token gets the same 404 page as any unknown URL, and the
 unsubscribe pages are the same whatever the address's status. (The preferences page
@@ -46,7 +48,7 @@ from newsletter.errors import NewsletterError
 from newsletter.folder import Folder
 from newsletter.model import Status
 from newsletter.unsubscribe import load_secret, lookup_id
-from newsletter.web import archive
+from newsletter.web import archive, webhooks
 from newsletter.web.changes import WebChanges
 from newsletter.web.feed import FEED_ENTRIES, atom_feed
 from newsletter.web.lookup import TokenLookup
@@ -311,9 +313,10 @@ class _Site:
         )
 
 
-def create_app(folder: Folder) -> Starlette:
+def create_app(folder: Folder, *, fetch: webhooks.Fetch | None = None) -> Starlette:
     """The web app of `folder`. Reads newsletter.yaml and the unsubscribe secret now
-    (ConfigError if either is wrong); the subscriber file and archive per request."""
+    (ConfigError if either is wrong); the subscriber file and archive per request.
+    `fetch` is how the webhooks reach the network (see `newsletter.web.webhooks`)."""
     config = load_config(folder.config_path)
     site = _Site(folder, config, load_secret(config))
     site.changes.fold_now()  # what a server stopped before its last batch left
@@ -329,10 +332,18 @@ def create_app(folder: Folder) -> Starlette:
         Route("/archive/", site.archive_index),
         Route("/archive/{day}", site.archive_issue),
         Route("/feed.atom", site.feed),
+        *webhooks.routes(folder, config, fetch),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(AccessLog), Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(
+                BodyLimit,
+                max_bytes=MAX_BODY_BYTES,
+                larger={webhooks.PREFIX: webhooks.MAX_BODY_BYTES},
+            ),
+        ],
         exception_handlers={HTTPException: site.http_error},
     )
     app.state.changes = site.changes  # `serve` folds what is left when it stops

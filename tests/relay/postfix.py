@@ -79,8 +79,9 @@ local_recipient_maps =
 
 
 @contextmanager
-def postfix_relay(relay_port: int) -> Iterator[int]:
+def postfix_relay(relay_port: int, extra: str = "") -> Iterator[int]:
     """Start Postfix relaying to 127.0.0.1:`relay_port`; yields the port it listens on.
+    `extra` is appended to its main.cf.
 
     Its folders live in a fresh directory under /tmp that the `postfix` user can reach
     (a pytest tmp_path sits below a root-only folder).
@@ -91,7 +92,7 @@ def postfix_relay(relay_port: int) -> Iterator[int]:
     (root / "data").mkdir()
     (root / "queue").mkdir()
     port = free_port()
-    (conf / "main.cf").write_text(main_cf(root, relay_port))
+    (conf / "main.cf").write_text(main_cf(root, relay_port) + extra)
     (conf / "master.cf").write_text(MASTER_CF.format(listen=f"127.0.0.1:{port}"))
     shutil.chown(root / "data", "postfix")
     root.chmod(0o755)
