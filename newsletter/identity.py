@@ -8,11 +8,9 @@ the one made from `name` in .newsletter/list-id, and every later run reads it ba
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import secrets
 
+from newsletter.atomic import create_once
 from newsletter.config import LIST_ID_FILE, Config, recorded_list_id
 
 
@@ -21,16 +19,5 @@ def fix_list_id(config: Config) -> Config:
     recorded one (a concurrent first send's wins)."""
     if config.fixed_list_id is not None:
         return config
-    path = config.root / LIST_ID_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        with temporary.open("x", encoding="utf-8") as file:
-            file.write(config.list_id + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    create_once(config.root / LIST_ID_FILE, (config.list_id + "\n").encode("utf-8"))
     return dataclasses.replace(config, fixed_list_id=recorded_list_id(config.root))

@@ -18,7 +18,6 @@ Pure, except `load_secret`, which reads (and at first use creates) the secret.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import os
@@ -27,6 +26,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+from newsletter.atomic import create_once
 from newsletter.config import Config
 from newsletter.errors import ConfigError, Problem
 
@@ -103,19 +103,7 @@ def _read_secret(path: Path, config: Config) -> bytes:
 
 def _create_secret(path: Path) -> None:
     """Write 32 random bytes to `path` atomically; a concurrent creator's file wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(secrets.token_bytes(32))
-            file.flush()
-            os.fsync(file.fileno())
-        # link() never replaces: if another process made the secret first, keep theirs.
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    create_once(path, secrets.token_bytes(32), mode=0o600)
 
 
 def _normalize(email: str) -> str:

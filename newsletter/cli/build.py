@@ -6,7 +6,7 @@ import json
 
 import click
 
-from newsletter.cli.context import CliContext, handle_errors, pass_cli
+from newsletter.cli.context import CliContext, edition_option, handle_errors, pass_cli
 
 
 @click.command()
@@ -14,13 +14,7 @@ from newsletter.cli.context import CliContext, handle_errors, pass_cli
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--edition",
-    type=click.Choice(["daily", "weekly"]),
-    default="daily",
-    show_default=True,
-    help="The weekly edition is for readers with `frequency: weekly`.",
-)
+@edition_option
 @pass_cli
 @handle_errors
 def build(cli: CliContext, day: str | None, fmt: str, edition: str) -> None:

@@ -15,6 +15,14 @@ from newsletter.folder import Folder, locate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+edition_option = click.option(
+    "--edition",
+    type=click.Choice(["daily", "weekly"]),
+    default="daily",
+    show_default=True,
+    help="The weekly edition is for readers with `frequency: weekly`.",
+)
+
 
 @dataclass
 class CliContext:

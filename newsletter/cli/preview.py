@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli.context import CliContext, handle_errors, listen_options, pass_cli
+from newsletter.cli.context import (
+    CliContext,
+    edition_option,
+    handle_errors,
+    listen_options,
+    pass_cli,
+)
 
 
 @click.command()
@@ -51,13 +57,7 @@ from newsletter.cli.context import CliContext, handle_errors, listen_options, pa
 @click.option(
     "--dark", is_flag=True, help="Show the dark colour scheme, as a phone in dark mode would."
 )
-@click.option(
-    "--edition",
-    type=click.Choice(["daily", "weekly"]),
-    default="daily",
-    show_default=True,
-    help="The weekly edition is for readers with `frequency: weekly`.",
-)
+@edition_option
 @pass_cli
 @handle_errors
 def preview(

@@ -7,20 +7,14 @@ from datetime import datetime
 
 import click
 
-from newsletter.cli.context import CliContext, handle_errors, pass_cli
+from newsletter.cli.context import CliContext, edition_option, handle_errors, pass_cli
 
 
 @click.command()
 @click.option("--date", "day", metavar="D", help="YYYY-MM-DD, today (default) or yesterday.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--shard", metavar="K/N", help="Read the ledger of shard K of N.")
-@click.option(
-    "--edition",
-    type=click.Choice(["daily", "weekly"]),
-    default="daily",
-    show_default=True,
-    help="The weekly edition is for readers with `frequency: weekly`.",
-)
+@edition_option
 @pass_cli
 @handle_errors
 def status(
