@@ -262,11 +262,23 @@ def _set_status(cli: CliContext, email: str, status: Status) -> None:
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some are not.")
 @click.option("-n", "--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option(
+    "--map",
+    "map_",
+    metavar="VALUE=COLUMN,...",
+    help="Which of the file's columns hold email, name, first_name, last_name, status, "
+    "topics, format, joined, consent_at or fields.NAME; other columns are ignored.",
+)
 @_smtputf8_option
 @pass_cli
 @handle_errors
 def import_(
-    cli: CliContext, csv_file: Path, skip_invalid: bool, dry_run: bool, smtputf8: bool
+    cli: CliContext,
+    csv_file: Path,
+    skip_invalid: bool,
+    dry_run: bool,
+    map_: str | None,
+    smtputf8: bool,
 ) -> None:
     """Add and update subscribers from a CSV file with a header row.
 
@@ -274,15 +286,26 @@ def import_(
     semicolons), format, joined, and fields.NAME for custom fields; an empty cell
     changes nothing. Rows of known addresses update them, but never reactivate an
     unsubscribed or bounced reader.
+    The exports of Mailchimp, Substack, Buttondown, listmonk and Ghost are read as they
+    are: their unsubscribed, cleaned and blocklisted rows come in unsubscribed or
+    bounced, and their signup times as each reader's consent record.
     If any row is invalid, nothing is imported (exit 2) unless --skip-invalid.
 
     \b
     Example:
         newsletter subscribers import readers.csv --dry-run
-        newsletter subscribers import readers.csv
+        newsletter subscribers import mailchimp_unsubscribed.csv
+        newsletter subscribers import list.csv --map email=E-mail,name=Name
     """
+    from newsletter.subscribers.csvio import parse_map
     from newsletter.subscribers.imports import import_csv
 
+    mapping = None
+    if map_ is not None:
+        try:
+            mapping = parse_map(map_)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--map") from None
     folder = cli.folder()
     if not dry_run:
         _fold_first(folder)
@@ -293,6 +316,7 @@ def import_(
         dry_run=dry_run,
         lock_path=folder.subscribers_lock_path,
         smtputf8=_smtputf8(folder, smtputf8),
+        mapping=mapping,
     )
     for problem in report.invalid:
         click.echo(f"{problem} (invalid, not imported)", err=True)

@@ -4,11 +4,17 @@ A row for a new address adds it; a row for a known address updates the values it
 (an empty cell changes nothing) and is skipped when it changes nothing. Import never
 turns an unsubscribed or bounced reader back into an active one: that takes
 `subscribers resubscribe`, a decision about one person.
+
+The CSV is ours (see csvio), or the export of another service read as it is (see
+services), or any CSV whose columns `mapping` names. A consent a reader already has on
+record is kept; a new reader's consent time and source go into `fields.consent_at` and
+`fields.consent_how`, the keys a confirmed signup writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -50,20 +56,23 @@ def import_csv(
     dry_run: bool = False,
     lock_path: Path | None = None,
     smtputf8: bool = False,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Merge the CSV `source` into the subscriber file `path`.
 
     With an invalid row nothing is written unless `skip_invalid`; `dry_run` never writes.
     """
-    rows = read_rows(source)
+    rows = read_rows(source, mapping)
+    report = ImportReport()
+    candidates = [(row, _candidate(row, source, report, smtputf8)) for row in rows]
+    if report.invalid and not skip_invalid:
+        return report  # the file is not even locked: nothing will be written
     with locked(path, lock_path), no_gc():
         scan = scan_for_edit(path, missing_ok=True, smtputf8=smtputf8, strict=True)
         entries = {e.key: e for e in scan.checked.entries}
-        report = ImportReport()
         changes: dict[str, tuple[Entry, dict[str, Any]]] = {}
         first_line: dict[str, int] = {}
-        for row in rows:
-            candidate = _candidate(row, source, report, smtputf8)
+        for row, candidate in candidates:
             if candidate is None:
                 continue
             key = address_key(candidate.email)
@@ -124,10 +133,18 @@ def _changes(old: Subscriber, row: Row, report: ImportReport) -> dict[str, Any]:
             report.kept.append(f"{old.email} ({old.status.value})")
             continue
         new[key] = value
-    fields = {k: v for k, v in row.fields.items() if field_cell(old.fields.get(k)) != v}
+    fields = {
+        k: v
+        for k, v in row.fields.items()
+        if field_cell(old.fields.get(k)) != v
+        and not (k in _CONSENT and old.fields.get("consent_at") is not None)
+    }
     if fields:
         new["fields"] = fields
     return new
+
+
+_CONSENT = ("consent_at", "consent_how")  # a consent on record is kept, not replaced
 
 
 def _updated(old: Subscriber, new: dict[str, Any]) -> Subscriber:
