@@ -7,13 +7,13 @@ the old file or the new one, never half of each.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from newsletter.errors import LockedError, cannot_write
 
@@ -29,22 +29,52 @@ def default_lock_path(path: Path) -> Path:
 def locked(
     path: Path, lock_path: Path | None = None, *, timeout: float = LOCK_TIMEOUT
 ) -> Iterator[None]:
-    """Hold the writers' lock of `path` for the body of the `with`."""
+    """Hold the writers' lock of `path` for the body of the `with`.
+
+    The lock file exists only while someone holds it, so a command that changed nothing
+    leaves no file behind. That is safe because a holder removes the file before it lets
+    go, and a waiter that then gets the lock of a removed file tries again.
+    """
     where = lock_path or default_lock_path(path)
-    lock = FileLock(str(where), timeout=timeout)
-    try:
-        lock.acquire()
-    except Timeout:  # an OSError too: first
-        raise LockedError(
-            f"{path}: another process has been editing it for {timeout:g} s (lock file "
-            f"{where}); try again, or delete the lock file if no newsletter command is running"
-        ) from None
-    except OSError as error:
-        raise cannot_write(where, error, "Nothing was changed.") from error
+    fd = _acquire(path, where, timeout)
     try:
         yield
     finally:
-        lock.release()
+        with contextlib.suppress(OSError):
+            where.unlink()
+        os.close(fd)  # closing lets go of the flock
+
+
+def _acquire(path: Path, where: Path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(where, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise cannot_write(where, error, "Nothing was changed.") from error
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockedError(
+                            f"{path}: another process has been editing it for {timeout:g} s "
+                            f"(lock file {where}); try again, or delete the lock file if no "
+                            "newsletter command is running"
+                        ) from None
+                    time.sleep(0.005)
+            try:
+                same = os.stat(where).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            return fd
+        os.close(fd)  # the holder before us removed this file: take the new one
 
 
 def write_atomic(path: Path, text: str) -> None:

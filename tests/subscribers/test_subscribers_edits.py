@@ -21,6 +21,7 @@ from newsletter.subscribers import (
     set_status,
     validate,
 )
+from newsletter.subscribers.store import locked
 
 
 def write(path: Path, text: str) -> Path:
@@ -304,7 +305,12 @@ def test_write_keeps_mode_and_symlink(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_lock_file_sits_beside_the_file(path: Path) -> None:
-    """The default lock is `.subscribers.yaml.lock`, the path Folder gives the others."""
+def test_lock_file_sits_beside_the_file_while_held(path: Path) -> None:
+    """The default lock is `.subscribers.yaml.lock`, the path Folder gives the others; it
+    is there while a writer holds it and gone afterwards, so an edit leaves no file."""
+    lock = path.parent / ".subscribers.yaml.lock"
+    with locked(path):
+        assert lock.exists()
+    assert not lock.exists()
     add(path, "a@example.com")
-    assert (path.parent / ".subscribers.yaml.lock").exists()
+    assert not lock.exists()
