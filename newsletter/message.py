@@ -133,7 +133,7 @@ def fold(line: str, limit: int = FOLD_AT) -> str:
     return "\r\n".join(out)
 
 
-def _address(name: str, email: str) -> str:
+def address_line(name: str, email: str) -> str:
     """`Name <address>` for a To or From header, the name cleaned already (`clean_phrase`),
     folded at spaces to fit 78 characters a line where it can.
 
@@ -344,7 +344,7 @@ class Composer:
         self.config = config
         self.rendered = rendered
         sender = config.sender
-        self.from_header = _address(clean_phrase(sender.name or config.name), sender.address)
+        self.from_header = address_line(clean_phrase(sender.name or config.name), sender.address)
         self.subject_header = encode_header_value("Subject", rendered.subject)
         label = clean_phrase(config.name).replace('"', "'")
         self.list_id = f'"{label}" <{config.list_id}>' if label.isascii() else f"<{config.list_id}>"
@@ -408,7 +408,7 @@ class Composer:
             )
         message_id = f"<{self._stamp}.{secrets.token_hex(8)}@{self.config.sender.domain}>"
         recipient = wire_address(subscriber.email)
-        to = fold(f"To: {_address(values['name'], recipient)}")
+        to = fold(f"To: {address_line(values['name'], recipient)}")
         uris = [links.unsubscribe] + ([links.mailto] if links.mailto else [])
         head = [
             self.static_headers,

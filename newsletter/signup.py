@@ -28,7 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from newsletter.config import Config
-from newsletter.message import Outgoing
+from newsletter.message import Outgoing, address_line, clean_phrase, wire_address
 
 __all__ = [
     "compose",
@@ -132,9 +132,11 @@ def compose(
     subject = env.get_template(f"{kind}.subject.txt.j2").render(context).strip()
     text = env.get_template(f"{kind}.txt.j2").render(context)
     html = env.get_template(f"{kind}.html.j2").render(context)
+    # The envelope and To as an issue's: a non-ASCII domain as its IDNA form.
+    recipient = wire_address(email)
     message = EmailMessage()
-    message["From"] = _address(config.sender.name, config.sender.address)
-    message["To"] = email
+    message["From"] = address_line(clean_phrase(config.sender.name), config.sender.address)
+    message["To"] = recipient
     message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(datetime.now(UTC))
     message_id = f"<{kind}.{secrets.token_hex(12)}@{config.sender.domain}>"
@@ -150,13 +152,7 @@ def compose(
     signer = Signer.from_config(config)
     if signer is not None:
         data = signer.sign(data)
-    return Outgoing(config.sender.address, email, message_id, data)
-
-
-def _address(name: str, address: str) -> str:
-    from email.headerregistry import Address
-
-    return str(Address(display_name=name, addr_spec=address)) if name else address
+    return Outgoing(config.sender.address, recipient, message_id, data)
 
 
 async def deliver(config: Config, message: Outgoing, attempts: int = 3) -> tuple[bool, str]:
