@@ -393,17 +393,23 @@ class _Loader(jinja2.FileSystemLoader):
             ) from None
 
 
+def template_loader(templates_dir: Path | None) -> jinja2.BaseLoader:
+    """The folder's own templates first (when it has the folder), then the packaged
+    defaults; a template that is not UTF-8 is a TemplateError at its line."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None and templates_dir.is_dir():
+        loaders.append(_Loader(templates_dir))
+    loaders.append(_Loader(PACKAGE_TEMPLATES))
+    return jinja2.ChoiceLoader(loaders)
+
+
 class Renderer:
     """Loads the templates once (the folder's own first, then the packaged defaults)."""
 
     def __init__(self, config: Config, templates_dir: Path | None = None) -> None:
         self.config = config
-        loaders: list[jinja2.BaseLoader] = []
-        if templates_dir is not None and templates_dir.is_dir():
-            loaders.append(_Loader(templates_dir))
-        loaders.append(_Loader(PACKAGE_TEMPLATES))
         self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
+            loader=template_loader(templates_dir),
             autoescape=jinja2.select_autoescape(["html.j2", "html"], default=False),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,

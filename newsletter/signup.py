@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.message import Outgoing, address_line, clean_phrase, wire_address
+from newsletter.render import template_loader
 
 __all__ = [
     "compose",
@@ -40,7 +41,6 @@ __all__ = [
 ]
 
 _MAC_CHARS = 32  # 192 bits of the HMAC
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _b64(data: bytes) -> str:
@@ -93,12 +93,8 @@ def confirm_url(config: Config, token: str) -> str:
 
 
 def _templates(templates_dir: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None and templates_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
+        loader=template_loader(templates_dir),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
