@@ -51,12 +51,7 @@ class Personalizer:
         self.warnings: list[str] = []
 
     def audience(self, subscriber: Subscriber) -> tuple[RenderedIssue, Composer]:
-        topics = (
-            subscriber.topics & {s.key for s in self.digest.sections}
-            if subscriber.topics
-            else frozenset()
-        )
-        topics = topics if subscriber.topics else frozenset()
+        topics = subscriber.topics & {s.key for s in self.digest.sections}
         language = language_of(subscriber, self.config)
         key = (topics, language)
         cached = self._audiences.get(key)
